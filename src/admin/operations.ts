@@ -1,0 +1,106 @@
+// The operator's operations, defined once and served two ways: by the admin HTTP API
+// (src/api/admin/routes.ts) and by the `stampd` command line (src/cli/), which either runs them on
+// the database itself or, when the server holds the embedded database, asks the server.
+import { z } from "zod";
+import type { Services } from "../services.js";
+import type { Database } from "../db/client.js";
+import { migrate } from "../db/migrate.js";
+
+export interface OperationContext {
+  services: Services;
+  db: Database;
+}
+
+export interface Operation<I extends z.ZodType = z.ZodType> {
+  /** The CLI's words, e.g. "store create". */
+  name: string;
+  summary: string;
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Admin API path; `:id` style segments are filled from the input. */
+  path: string;
+  input: I;
+  run(ctx: OperationContext, input: z.output<I>): Promise<unknown>;
+}
+
+const define = <I extends z.ZodType>(op: Operation<I>): Operation<I> => op;
+
+const id = z.coerce.number().int().positive();
+const boolText = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+const storeFields = {
+  branch: z.string().min(1).max(100).optional(),
+  loginId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, dot, dash or underscore, at most 64")
+    .optional(),
+  unit: z.enum(["stamp", "point"]).optional(),
+  dailyLimit: z.coerce.number().int().min(1).max(100_000_000).optional(),
+  pool: id.optional(),
+};
+
+export const operations = [
+  define({
+    name: "store create",
+    summary: "Create a store; prints its auth_code once",
+    method: "POST",
+    path: "/admin/stores",
+    input: z.object({ name: z.string().min(1).max(100), ...storeFields }),
+    run: ({ services }, input) => services.stores.create(input),
+  }),
+  define({
+    name: "store list",
+    summary: "List stores",
+    method: "GET",
+    path: "/admin/stores",
+    input: z.object({}),
+    run: ({ services }) => services.stores.list(),
+  }),
+  define({
+    name: "store rotate-code",
+    summary: "Issue a new auth_code; the old one stops working",
+    method: "POST",
+    path: "/admin/stores/:id/rotate-code",
+    input: z.object({ id }),
+    run: ({ services }, input) => services.stores.rotateCode(input.id),
+  }),
+  define({
+    name: "store set",
+    summary: "Change a store",
+    method: "PATCH",
+    path: "/admin/stores/:id",
+    input: z.object({ id, name: z.string().min(1).max(100).optional(), ...storeFields, active: boolText.optional() }),
+    run: ({ services }, { id: storeId, ...fields }) => services.stores.set(storeId, fields),
+  }),
+  define({
+    name: "verify",
+    summary: "Check the whole ledger",
+    method: "GET",
+    path: "/admin/verify",
+    input: z.object({}),
+    run: ({ services }) => services.verify(),
+  }),
+  define({
+    name: "migrate",
+    summary: "Apply pending database migrations",
+    method: "POST",
+    path: "/admin/migrate",
+    input: z.object({}),
+    run: async ({ db }) => ({ applied: await migrate(db) }),
+  }),
+] as Operation[];
+
+export function operation(name: string): Operation {
+  const op = operations.find((o) => o.name === name);
+  if (!op) throw new Error(`no operation ${name}`);
+  return op;
+}
+
+/** The admin API path of `op` for `input`, with its `:name` segments filled in. */
+export function operationPath(op: Operation, input: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+  const rest = { ...input };
+  const path = op.path.replace(/:(\w+)/g, (_, name: string) => {
+    const value = rest[name];
+    delete rest[name];
+    return encodeURIComponent(String(value));
+  });
+  return { path, rest };
+}

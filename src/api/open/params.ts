@@ -1,0 +1,92 @@
+// The OPEN API's parameters. On the wire every value may be a string (forms, query strings) or a
+// number (JSON); `wire` only describes them (and documents them). The strict checks below run in
+// the order the spec answers them, after authentication, so that the first problem found names
+// the failure code.
+import { z } from "zod";
+import type { CountryCode } from "libphonenumber-js";
+import { normalizeMobile } from "../../phone.js";
+import type { MemberRef } from "../../ledger/types.js";
+import { PointsError } from "../../points/service.js";
+
+const scalar = z.union([z.string(), z.number()]);
+
+export const commonWire = {
+  id: scalar.optional().describe("store number"),
+  auth_code: scalar.optional().describe("the store's key"),
+  device: scalar.optional().describe("must be `openapi`"),
+  type: scalar.optional().describe("`phone` (default) or `no` (member number)"),
+  number: scalar.optional().describe("phone number, or member number when type=no"),
+  idempotency_key: scalar.optional().describe("extension: same as the Idempotency-Key header"),
+};
+
+export const changeWire = z.looseObject({ ...commonWire, count: scalar.optional().describe("whole number >= 1") });
+export const lookupWire = z.looseObject(commonWire);
+export const historyWire = z.looseObject({
+  ...commonWire,
+  page: scalar.optional().describe("page number, from 1"),
+  count: scalar.optional().describe("page size, 1..100 (default 20)"),
+});
+
+export type WireParams = Record<string, unknown>;
+
+/** A positive whole number given as a number or as decimal digits. */
+const positiveInt = z
+  .union([z.number(), z.string().regex(/^\s*\d+\s*$/).transform(Number)])
+  .pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
+
+export interface Caller {
+  storeId: number;
+  authCode: string;
+}
+
+/** The store's credentials, or null when they are missing or malformed (AUTH_FAILED). */
+export function parseCaller(p: WireParams): Caller | null {
+  const id = positiveInt.safeParse(p.id);
+  const code = p.auth_code;
+  if (!id.success || id.data > 2147483647 || typeof code !== "string" || code === "") return null;
+  return { storeId: id.data, authCode: code };
+}
+
+const str = (v: unknown) => (typeof v === "number" ? String(v) : typeof v === "string" ? v : undefined);
+
+/** The member named by `type` and `number`; throws the PointsError that the spec names. */
+export function parseMember(p: WireParams, region: CountryCode): MemberRef {
+  if (str(p.device) !== "openapi") throw new PointsError("invalid_param", "device");
+  const type = str(p.type) ?? "phone";
+  if (type !== "phone" && type !== "no") throw new PointsError("invalid_param", "type");
+  const number = str(p.number)?.trim();
+  if (!number) throw new PointsError("invalid_param", "number");
+  if (type === "no") {
+    const no = positiveInt.safeParse(number);
+    if (!no.success || no.data > 2147483647) throw new PointsError("invalid_param", "number");
+    return { memberNo: no.data };
+  }
+  const phone = normalizeMobile(number, region);
+  if (!phone) throw new PointsError("invalid_phone");
+  return { phone };
+}
+
+/** `count` of save and use: a whole number >= 1 (its ceiling depends on the store's unit). */
+export function parseChangeCount(p: WireParams): number {
+  const count = positiveInt.safeParse(p.count);
+  if (!count.success || count.data > 2147483647) throw new PointsError("invalid_count");
+  return count.data;
+}
+
+export const HISTORY_PAGE_MAX = 100;
+
+export function parsePage(p: WireParams): { number: number; size: number } {
+  const page = p.page === undefined || p.page === "" ? { success: true as const, data: 1 } : positiveInt.safeParse(p.page);
+  if (!page.success || page.data > 1_000_000) throw new PointsError("invalid_param", "page");
+  const size = p.count === undefined || p.count === "" ? { success: true as const, data: 20 } : positiveInt.safeParse(p.count);
+  if (!size.success || size.data > HISTORY_PAGE_MAX) throw new PointsError("invalid_count");
+  return { number: page.data, size: size.data };
+}
+
+/** The Idempotency-Key header, or the `idempotency_key` parameter for form-only POS programs. */
+export function parseIdempotencyKey(header: unknown, p: WireParams): string | undefined {
+  const key = str(Array.isArray(header) ? header[0] : header) ?? str(p.idempotency_key);
+  if (key === undefined || key === "") return undefined;
+  if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) throw new PointsError("invalid_param", "idempotency_key");
+  return key;
+}

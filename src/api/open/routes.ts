@@ -1,0 +1,152 @@
+// The Stampang-compatible OPEN API: /api/open/{save,use,balance,history}, GET and POST, form,
+// JSON or query string. The routes only read the wire format and shape the answers; the rules
+// live in PointsService and the ledger.
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { FastifyRequest } from "fastify";
+import type { CountryCode } from "libphonenumber-js";
+import { z } from "zod";
+import { PointsError, type PointsService } from "../../points/service.js";
+import { answerOpenError } from "./answers.js";
+import {
+  changeWire,
+  historyWire,
+  lookupWire,
+  parseCaller,
+  parseChangeCount,
+  parseIdempotencyKey,
+  parseMember,
+  parsePage,
+  type Caller,
+  type WireParams,
+} from "./params.js";
+
+const CONTENT: Record<string, string> = { save: "적립", use: "차감", transfer: "양도", reversal: "취소" };
+
+const failureSchema = z.object({ result: z.literal(false), code: z.string(), msg: z.string() });
+const changed = z.object({ result: z.literal(true), msg: z.literal("ok"), member_no: z.number(), total_point: z.number() });
+const balance = z.object({ result: z.literal(true), msg: z.literal("ok"), member_no: z.number(), total_count: z.number() });
+const history = z.object({
+  result: z.literal(true),
+  msg: z.literal("ok"),
+  list: z.array(
+    z.object({
+      id: z.number(),
+      login_id: z.string(),
+      place: z.string(),
+      type: z.number().describe("0 save, 1 use"),
+      count: z.number(),
+      content: z.string().describe("적립, 차감, 양도 or 취소"),
+      date: z.string().describe("UTC, ISO 8601"),
+    }),
+  ),
+});
+
+/** Query string and body as one set of parameters; the body wins. */
+function paramsOf(request: FastifyRequest): WireParams {
+  const body = request.body && typeof request.body === "object" ? (request.body as WireParams) : {};
+  return { ...(request.query as WireParams), ...body };
+}
+
+export interface OpenApiDeps {
+  points: PointsService;
+  phoneRegion: CountryCode;
+}
+
+export const openApiRoutes = ({ points, phoneRegion }: OpenApiDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    /**
+     * Authenticates (AUTH_FAILED without a database call when the credentials are missing), then
+     * parses; a parse failure is still counted as a call before it is answered.
+     */
+    async function handle<T>(
+      request: FastifyRequest,
+      parse: (p: WireParams) => T,
+      act: (caller: Caller, parsed: T) => Promise<object>,
+    ): Promise<object> {
+      const p = paramsOf(request);
+      const caller = parseCaller(p);
+      if (!caller) throw new PointsError("auth_failed");
+      let parsed: T;
+      try {
+        parsed = parse(p);
+      } catch (err) {
+        if (err instanceof PointsError) return points.reject(caller, err);
+        throw err;
+      }
+      return { result: true, msg: "ok", ...(await act(caller, parsed)) };
+    }
+
+    /** GET reads the query string; POST reads the body too (form, JSON or none). */
+    const route = (
+      name: string,
+      summary: string,
+      wire: z.ZodType,
+      ok: z.ZodType,
+      handler: (request: FastifyRequest) => Promise<object>,
+    ) => {
+      for (const method of ["GET", "POST"] as const) {
+        app.route({
+          method,
+          url: `/api/open/${name}`,
+          config: { answerError: answerOpenError },
+          schema: {
+            tags: ["OPEN API (Stampang)"],
+            summary,
+            querystring: wire,
+            ...(method === "POST" ? { body: wire.optional() } : {}),
+            response: { 200: z.union([ok, failureSchema]) },
+          },
+          handler,
+        });
+      }
+    };
+
+    for (const kind of ["save", "use"] as const) {
+      route(kind, kind === "save" ? "Save stamps (points) for a member" : "Use a member's stamps (points)", changeWire, changed, (request) =>
+        handle(
+          request,
+          (p) => ({
+            member: parseMember(p, phoneRegion),
+            count: parseChangeCount(p),
+            idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
+          }),
+          async (caller, change) => {
+            const r = await points[kind](caller, change);
+            return { member_no: r.memberNo, total_point: r.balance };
+          },
+        ),
+      );
+    }
+
+    route("balance", "A member's balance", lookupWire, balance, (request) =>
+      handle(
+        request,
+        (p) => parseMember(p, phoneRegion),
+        async (caller, member) => {
+          const r = await points.balance(caller, member);
+          return { member_no: r.memberNo, total_count: r.balance };
+        },
+      ),
+    );
+
+    route("history", "A member's history, newest first", historyWire, history, (request) =>
+      handle(
+        request,
+        (p) => ({ member: parseMember(p, phoneRegion), page: parsePage(p) }),
+        async (caller, { member, page }) => {
+          const entries = await points.history(caller, member, page);
+          return {
+            list: entries.map((e) => ({
+              id: e.id,
+              login_id: e.login_id,
+              place: e.place,
+              type: e.delta > 0 ? 0 : 1,
+              count: Math.abs(e.delta),
+              content: CONTENT[e.kind] ?? e.kind,
+              date: e.date,
+            })),
+          };
+        },
+      ),
+    );
+  };

@@ -1,0 +1,101 @@
+// `stampd`: the server and the operator's commands (operations.md, "Command line").
+import { Command, CommanderError, Option } from "commander";
+import closeWithGrace from "close-with-grace";
+import { ConfigError, loadConfig, type Config } from "../config.js";
+import { operation } from "../admin/operations.js";
+import { startServer } from "../server.js";
+import { runOperation, UsageError } from "./run-operation.js";
+import { printResult } from "./print.js";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function config(): Config {
+  return loadConfig();
+}
+
+/** Adds a command that runs the named operation with the command's options as its input. */
+function operationCommand(parent: Command, words: string, opName: string, options: Option[]): Command {
+  const op = operation(opName);
+  const cmd = parent.command(words).description(op.summary).option("--json", "print JSON");
+  for (const o of options) cmd.addOption(o);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const { json, ...input } = opts;
+    const result = await runOperation(config(), op, input);
+    printResult(result, Boolean(json));
+    if (opName === "verify" && !(result as { ok: boolean }).ok) process.exitCode = 1;
+  });
+  return cmd;
+}
+
+const storeOptions = () => [
+  new Option("--branch <place>", "branch name (place)"),
+  new Option("--login-id <id>", "unique login id"),
+  new Option("--unit <unit>", "stamp or point").choices(["stamp", "point"]),
+  new Option("--daily-limit <n>", "daily call limit"),
+  new Option("--pool <store id>", "share the balance pool of this store (a chain)"),
+];
+
+export function buildCli(): Command {
+  const program = new Command("stampd").description("stamp and loyalty-point ledger server").exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
+
+  program
+    .command("serve")
+    .description("run the server (what `npm start` runs)")
+    .action(async () => {
+      const server = await startServer(config(), {
+        onDemoStore: (demo, s) => {
+          process.stdout.write(
+            [
+              "",
+              "stampd: first start, created a demo store (this is shown once):",
+              `  id:        ${demo.id}`,
+              `  auth_code: ${demo.auth_code}`,
+              `  try:       curl -s ${s.url}/api/open/save -d id=${demo.id} -d auth_code=${demo.auth_code} -d device=openapi -d number=010-1234-5678 -d count=2`,
+              "",
+            ].join("\n") + "\n",
+          );
+        },
+      });
+      closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+        if (err) server.app.log.error({ err }, "shutting down after an error");
+        else server.app.log.info({ signal }, "shutting down");
+        await server.close();
+      });
+    });
+
+  operationCommand(program, "migrate", "migrate", []);
+  operationCommand(program, "verify", "verify", []);
+
+  const store = program.command("store").description("manage stores");
+  operationCommand(store, "create", "store create", [new Option("--name <name>", "store name").makeOptionMandatory(), ...storeOptions()]);
+  operationCommand(store, "list", "store list", []);
+  operationCommand(store, "rotate-code", "store rotate-code", [new Option("--id <n>", "store id").makeOptionMandatory()]);
+  operationCommand(store, "set", "store set", [
+    new Option("--id <n>", "store id").makeOptionMandatory(),
+    new Option("--name <name>", "store name"),
+    ...storeOptions(),
+    new Option("--active <bool>", "true or false").choices(["true", "false"]),
+  ]);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return;
+      process.stderr.write(`stampd: ${err.message.replace(/^error: /, "")}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`stampd: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`stampd: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,20 @@
+// Prints a command's result: JSON with --json (one object, or an array for lists), otherwise
+// `key: value` lines.
+
+export function printResult(result: unknown, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines: string[] = [];
+  const describe = (o: unknown) =>
+    Object.entries(o as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+  if (Array.isArray(result)) {
+    if (result.length === 0) lines.push("(none)");
+    for (const item of result) lines.push(describe(item).join("  "));
+  } else {
+    lines.push(...describe(result));
+  }
+  if (result && typeof result === "object" && "auth_code" in result) lines.push("(auth_code is shown once: keep it now)");
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

@@ -1,0 +1,72 @@
+// Runs an operator operation for the CLI: on the database directly, or, when a running server
+// holds the embedded database, through that server's admin API with its local control token.
+import type { Config } from "../config.js";
+import { openDatabase } from "../db/client.js";
+import { migrate } from "../db/migrate.js";
+import { EmbeddedBusyError, lockEmbedded, readControlFile } from "../db/embedded-lock.js";
+import { operationPath, type Operation } from "../admin/operations.js";
+import { createServices } from "../services.js";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
+
+/** An error that the operator's arguments caused: one line, exit code 2. */
+export class UsageError extends Error {}
+
+export async function runOperation(config: Config, op: Operation, rawInput: Record<string, unknown>): Promise<unknown> {
+  const parsed = op.input.safeParse(rawInput);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new UsageError(`${i.path.length ? `--${kebab(String(i.path[0]))}: ` : ""}${i.message}`);
+  }
+  const input = parsed.data as Record<string, unknown>;
+  if (config.DATABASE_URL) return runDirect(config, op, input);
+  let release: () => Promise<void>;
+  try {
+    release = await lockEmbedded(config.DATA_DIR);
+  } catch (err) {
+    if (err instanceof EmbeddedBusyError) return runRemote(config, op, input);
+    throw err;
+  }
+  try {
+    return await runDirect(config, op, input);
+  } finally {
+    await release();
+  }
+}
+
+async function runDirect(config: Config, op: Operation, input: Record<string, unknown>): Promise<unknown> {
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
+  try {
+    if (op.name !== "migrate") await migrate(db);
+    return await op.run({ services: createServices(db, config), db }, input).catch((err: unknown) => {
+      if (err instanceof InvalidArgumentError || err instanceof NotFoundError || err instanceof ConflictError) {
+        throw new UsageError(err.message);
+      }
+      throw err;
+    });
+  } finally {
+    await db.close();
+  }
+}
+
+async function runRemote(config: Config, op: Operation, input: Record<string, unknown>): Promise<unknown> {
+  const control = readControlFile(config.DATA_DIR);
+  if (!control) throw new Error(`the embedded database in ${config.DATA_DIR} is in use, but no running server answers for it; retry in a few seconds`);
+  const { path, rest } = operationPath(op, input);
+  const url = new URL(path, control.url);
+  const init: RequestInit = { method: op.method, headers: { authorization: `Bearer ${control.token}` } };
+  if (op.method === "GET") for (const [k, v] of Object.entries(rest)) url.searchParams.set(k, String(v));
+  else init.body = JSON.stringify(rest);
+  if (init.body) (init.headers as Record<string, string>)["content-type"] = "application/json";
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch (err) {
+    throw new Error(`the running server at ${control.url} did not answer: ${(err as Error).message}`);
+  }
+  const body = (await res.json()) as { message?: string };
+  if (res.ok) return body;
+  if (res.status === 400 || res.status === 404 || res.status === 409) throw new UsageError(body.message ?? res.statusText);
+  throw new Error(`server answered ${res.status}: ${body.message ?? res.statusText}`);
+}
+
+export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,0 +1,60 @@
+// The whole configuration, from the environment only, validated once at start.
+import { z } from "zod";
+import { getCountries, type CountryCode } from "libphonenumber-js";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "not a known IANA time zone");
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  PUBLIC_BASE_URL: z.url().optional(),
+  TIME_ZONE: timeZone.default("Asia/Seoul"),
+  PHONE_REGION: z
+    .string()
+    .refine((c) => (getCountries() as string[]).includes(c), "not a country code known to libphonenumber")
+    .default("KR")
+    .transform((c) => c as CountryCode),
+  ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  DAILY_LIMIT_DEFAULT: z.coerce.number().int().min(1).default(10_000),
+  POINT_COUNT_MAX: z.coerce.number().int().min(1).max(1_000_000_000).default(1_000_000),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
+  TRUST_PROXY: bool.default(false),
+});
+
+export type Config = z.infer<typeof schema> & { publicBaseUrl: string };
+
+export class ConfigError extends Error {}
+
+/** Reads the configuration; a bad value throws one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as in most .env files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  const host = c.HOST === "0.0.0.0" || c.HOST === "::" ? "localhost" : c.HOST;
+  const publicBaseUrl = (c.PUBLIC_BASE_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, "");
+  return { ...c, publicBaseUrl };
+}

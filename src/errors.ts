@@ -1,0 +1,14 @@
+// Typed errors of the services. Each facade (OPEN API, stamp API, admin API, CLI) maps them to
+// its own answer in one place.
+
+export class InvalidArgumentError extends Error {
+  override name = "InvalidArgumentError";
+}
+
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
+export class ConflictError extends Error {
+  override name = "ConflictError";
+}

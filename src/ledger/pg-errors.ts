@@ -1,0 +1,20 @@
+// Recognises PostgreSQL errors through Prisma's driver-adapter wrapping, on pg and on PGlite.
+
+interface AdapterCause {
+  originalCode?: string;
+  originalMessage?: string;
+  kind?: string;
+  constraint?: { index?: string; fields?: string[] } | string;
+}
+
+function causeOf(err: unknown): AdapterCause | undefined {
+  const e = err as { cause?: AdapterCause; meta?: { driverAdapterError?: { cause?: AdapterCause } } };
+  return e?.meta?.driverAdapterError?.cause ?? e?.cause;
+}
+
+/** True for a unique violation (23505), on the named constraint when one is given. */
+export function isUniqueViolation(err: unknown, constraint?: string): boolean {
+  const text = `${(err as Error)?.message ?? ""} ${JSON.stringify(causeOf(err) ?? {})}`;
+  const unique = /23505|UniqueConstraintViolation|unique constraint/i.test(text);
+  return unique && (!constraint || text.includes(constraint));
+}

@@ -1,0 +1,19 @@
+// Customer phone numbers: parsed and validated by libphonenumber (full metadata, which knows
+// which numbers are mobile), stored as E.164, and masked wherever they are shown in logs.
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+
+/** E.164 form of a mobile number of `region` (or an explicit +country), or null when not one. */
+export function normalizeMobile(input: string, region: CountryCode): string | null {
+  const parsed = parsePhoneNumberFromString(input, region);
+  if (!parsed?.isValid()) return null;
+  const type = parsed.getType();
+  if (type !== "MOBILE" && type !== "FIXED_LINE_OR_MOBILE") return null;
+  return parsed.number;
+}
+
+/** `01012345678` -> `010****5678`: the first three and last four digits of what was given. */
+export function maskPhone(value: string): string {
+  const digits = value.replace(/\D/g, "");
+  if (digits.length < 8) return "*".repeat(digits.length);
+  return `${digits.slice(0, 3)}${"*".repeat(digits.length - 7)}${digits.slice(-4)}`;
+}

@@ -1,0 +1,18 @@
+// Secrets handed to callers (auth codes, API keys) are random, shown once, and stored only as a
+// SHA-256 digest. They carry enough entropy that a fast hash is safe, which keeps the digest
+// usable as a lookup key in the same SQL statement that does the work.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+export function newSecret(bytes = 18): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+export function digest(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+export function equalsConstantTime(a: string, b: string): boolean {
+  const x = Buffer.from(digest(a));
+  const y = Buffer.from(digest(b));
+  return timingSafeEqual(x, y);
+}

@@ -1,0 +1,138 @@
+// Stores: the tenants of both APIs. Created and changed by the operator (CLI, admin API).
+import type { Prisma as Db } from "../db/client.js";
+import { StoreUnit } from "../generated/prisma/enums.js";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { isUniqueViolation } from "../ledger/pg-errors.js";
+import { digest, newSecret } from "../secrets.js";
+
+export interface StoreFields {
+  name?: string;
+  branch?: string | null;
+  loginId?: string;
+  unit?: StoreUnit;
+  dailyLimit?: number;
+  /** Join the balance pool of this store (a chain). */
+  pool?: number;
+  active?: boolean;
+}
+
+export interface StoreView {
+  id: number;
+  login_id: string;
+  name: string;
+  place: string | null;
+  unit: StoreUnit;
+  daily_limit: number;
+  pool: number;
+  active: boolean;
+}
+
+type StoreRow = Awaited<ReturnType<Db["store"]["findFirstOrThrow"]>>;
+
+function view(s: StoreRow): StoreView {
+  return {
+    id: s.id,
+    login_id: s.loginId,
+    name: s.name,
+    place: s.place,
+    unit: s.unit,
+    daily_limit: s.dailyLimit,
+    pool: s.poolId,
+    active: s.active,
+  };
+}
+
+export class StoreService {
+  constructor(
+    private readonly db: Db,
+    private readonly defaults: { dailyLimit: number },
+  ) {}
+
+  /** Creates a store; its auth_code is returned here once and never again. */
+  async create(f: StoreFields & { name: string }): Promise<StoreView & { auth_code: string }> {
+    const authCode = newSecret();
+    const created = await this.translate(() =>
+      this.db.$transaction(async (tx) => {
+        const poolId = f.pool === undefined ? (await tx.pool.create({ data: {} })).id : await this.poolOf(tx, f.pool);
+        const store = await tx.store.create({
+          data: {
+            // A placeholder until the id is known; replaced below in the same transaction.
+            loginId: f.loginId ?? `pending-${authCode}`,
+            name: f.name,
+            place: f.branch ?? null,
+            unit: f.unit ?? StoreUnit.stamp,
+            dailyLimit: f.dailyLimit ?? this.defaults.dailyLimit,
+            active: f.active ?? true,
+            authCodeHash: digest(authCode),
+            poolId,
+          },
+        });
+        if (f.loginId !== undefined) return store;
+        return tx.store.update({ where: { id: store.id }, data: { loginId: `store${store.id}` } });
+      }),
+    );
+    return { ...view(created), auth_code: authCode };
+  }
+
+  async list(): Promise<StoreView[]> {
+    return (await this.db.store.findMany({ orderBy: { id: "asc" } })).map(view);
+  }
+
+  async get(id: number): Promise<StoreView> {
+    const s = await this.db.store.findUnique({ where: { id } });
+    if (!s) throw new NotFoundError(`store ${id} not found`);
+    return view(s);
+  }
+
+  /** Issues a new auth_code; the old one stops working at once. */
+  async rotateCode(id: number): Promise<StoreView & { auth_code: string }> {
+    const authCode = newSecret();
+    await this.get(id);
+    const s = await this.db.store.update({ where: { id }, data: { authCodeHash: digest(authCode) } });
+    return { ...view(s), auth_code: authCode };
+  }
+
+  async set(id: number, f: StoreFields): Promise<StoreView> {
+    await this.get(id);
+    const s = await this.translate(async () => {
+      const poolId = f.pool === undefined ? undefined : await this.poolOf(this.db, f.pool);
+      if (poolId !== undefined) await this.refuseMoveWithBalances(id, poolId);
+      return this.db.store.update({
+        where: { id },
+        data: {
+          name: f.name,
+          place: f.branch,
+          loginId: f.loginId,
+          unit: f.unit,
+          dailyLimit: f.dailyLimit,
+          active: f.active,
+          poolId,
+        },
+      });
+    });
+    return view(s);
+  }
+
+  private async poolOf(tx: Pick<Db, "store">, storeId: number): Promise<number> {
+    const s = await tx.store.findUnique({ where: { id: storeId }, select: { poolId: true } });
+    if (!s) throw new InvalidArgumentError(`--pool: store ${storeId} not found`);
+    return s.poolId;
+  }
+
+  /** Balances belong to a pool; moving a store that made entries would split its history. */
+  private async refuseMoveWithBalances(id: number, poolId: number): Promise<void> {
+    const current = await this.get(id);
+    if (current.pool === poolId) return;
+    const made = await this.db.ledgerEntry.count({ where: { storeId: id } });
+    if (made > 0) throw new ConflictError(`store ${id} already has ledger entries in pool ${current.pool}; it cannot change pool`);
+  }
+
+  private async translate<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isUniqueViolation(err, "login_id")) throw new ConflictError("login_id is already taken");
+      throw err;
+    }
+  }
+}

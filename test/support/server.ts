@@ -1,0 +1,41 @@
+// A real stampd server on a free port over a fresh database, for end-to-end tests over HTTP.
+import { loadConfig, type Config } from "../../src/config.js";
+import { startServer, type RunningServer } from "../../src/server.js";
+import { freshDatabase, type TestDatabase } from "./database.js";
+
+export interface TestServer extends RunningServer {
+  config: Config;
+  database: TestDatabase;
+  /** POSTs a form (as the seed's Python and Ruby examples do) and returns the parsed JSON. */
+  form(path: string, params: Record<string, string | number>): Promise<any>;
+  /** GETs with a query string and returns the parsed JSON. */
+  get(path: string, params?: Record<string, string | number>): Promise<any>;
+  /** POSTs JSON and returns the parsed JSON. */
+  json(path: string, body: unknown, headers?: Record<string, string>): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const database = await freshDatabase();
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...database.env, ...env });
+  const server = await startServer(config);
+  const call = async (path: string, init: RequestInit) => (await fetch(`${server.url}${path}`, init)).json();
+  return Object.assign(server, {
+    config,
+    database,
+    form: (path: string, params: Record<string, string | number>) =>
+      call(path, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString(),
+      }),
+    get: (path: string, params: Record<string, string | number> = {}) =>
+      call(`${path}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`, { method: "GET" }),
+    json: (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      call(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) }),
+    async stop() {
+      await server.close();
+      await database.drop();
+    },
+  });
+}

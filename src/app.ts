@@ -12,6 +12,7 @@ import errors from "./plugins/errors.js";
 import requestId from "./plugins/request-id.js";
 import { healthRoutes } from "./api/health.js";
 import { openApiRoutes } from "./api/open/routes.js";
+import { stampApiRoutes } from "./api/stamp/routes.js";
 import { adminRoutes } from "./api/admin/routes.js";
 
 export interface AppDeps {
@@ -46,6 +47,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(db));
   await app.register(openApiRoutes({ points: services.points, phoneRegion: config.PHONE_REGION }));
+  await app.register(stampApiRoutes(services.stamps));
   await app.register(
     adminRoutes({
       ctx: { services, db },

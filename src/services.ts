@@ -4,17 +4,27 @@ import type { Database } from "./db/client.js";
 import { PointsService } from "./points/service.js";
 import { StoreService } from "./stores/service.js";
 import { verifyLedger } from "./ledger/verify.js";
+import { StampService } from "./stamps/service.js";
+import { ApiKeyService } from "./stamps/api-keys.js";
+import { CardService } from "./stamps/cards.js";
 
 export interface Services {
   stores: StoreService;
   points: PointsService;
+  stamps: StampService;
+  apiKeys: ApiKeyService;
+  cards: CardService;
   verify: () => ReturnType<typeof verifyLedger>;
 }
 
 export function createServices(db: Database, config: Config): Services {
+  const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
   return {
-    stores: new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT }),
+    stores,
     points: new PointsService(db.prisma, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX }),
+    stamps: new StampService(db.prisma, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }),
+    apiKeys: new ApiKeyService(db.prisma, stores),
+    cards: new CardService(db.prisma, stores),
     verify: () => verifyLedger(db.prisma),
   };
 }

@@ -1,6 +1,6 @@
 // Stores: the tenants of both APIs. Created and changed by the operator (CLI, admin API).
 import type { Prisma as Db } from "../db/client.js";
-import { StoreUnit } from "../generated/prisma/enums.js";
+import { StoreUnit, type Plan } from "../generated/prisma/enums.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
 import { isUniqueViolation } from "../ledger/pg-errors.js";
 import { digest, newSecret } from "../secrets.js";
@@ -14,6 +14,12 @@ export interface StoreFields {
   /** Join the balance pool of this store (a chain). */
   pool?: number;
   active?: boolean;
+  /** Stamp API plan. */
+  plan?: Plan;
+  /** Stamp API limits overriding the plan's; null returns to the plan's. */
+  limitMinute?: number | null;
+  limitHour?: number | null;
+  limitDay?: number | null;
 }
 
 export interface StoreView {
@@ -25,6 +31,11 @@ export interface StoreView {
   daily_limit: number;
   pool: number;
   active: boolean;
+  plan: Plan;
+  /** The operator's overrides of the plan's stamp API limits; null: the plan's. */
+  limit_minute: number | null;
+  limit_hour: number | null;
+  limit_day: number | null;
 }
 
 type StoreRow = Awaited<ReturnType<Db["store"]["findFirstOrThrow"]>>;
@@ -39,6 +50,10 @@ function view(s: StoreRow): StoreView {
     daily_limit: s.dailyLimit,
     pool: s.poolId,
     active: s.active,
+    plan: s.plan,
+    limit_minute: s.limitPerMinute,
+    limit_hour: s.limitPerHour,
+    limit_day: s.limitPerDay,
   };
 }
 
@@ -65,6 +80,10 @@ export class StoreService {
             active: f.active ?? true,
             authCodeHash: digest(authCode),
             poolId,
+            plan: f.plan,
+            limitPerMinute: f.limitMinute,
+            limitPerHour: f.limitHour,
+            limitPerDay: f.limitDay,
           },
         });
         if (f.loginId !== undefined) return store;
@@ -107,6 +126,10 @@ export class StoreService {
           dailyLimit: f.dailyLimit,
           active: f.active,
           poolId,
+          plan: f.plan,
+          limitPerMinute: f.limitMinute,
+          limitPerHour: f.limitHour,
+          limitPerDay: f.limitDay,
         },
       });
     });

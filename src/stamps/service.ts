@@ -1,0 +1,205 @@
+// The stamp API's domain: issue, validate, add, remove, update, redeem and delete stamps of the
+// API key's store. Requests arrive here already parsed; every rule that needs the database (the
+// key, the plan, the rate limits, ownership, state, validity and the count bounds) is checked
+// inside the one statement that does the work (src/ledger/stamp-change.ts), and each refusal
+// comes back as a StampError. Every answer carries the caller's rate-limit state.
+import { randomInt } from "node:crypto";
+import type { Prisma as Db } from "../db/client.js";
+import type { Plan } from "../generated/prisma/enums.js";
+import {
+  changeStamp,
+  deleteStamp,
+  openStamp,
+  readStamp,
+  updateStamp,
+  type StampFields,
+  type StampOutcome,
+  type StampRefusal,
+  type StampUpdate,
+} from "../ledger/stamp-change.js";
+import type { GateRow } from "../ledger/types.js";
+import { newSecret } from "../secrets.js";
+import { planAtLeast, stampApiGate, type StampGateRow } from "./gate.js";
+import { stampPayload, type StampPayloadV1 } from "./payload.js";
+import { rateReport, type RateReport } from "./rate.js";
+
+export type StampFailure =
+  | "invalid_param"
+  | "unauthorized"
+  | "plan_required"
+  | "rate_limited"
+  | "stamp_not_found"
+  | "not_started"
+  | "expired"
+  | "inactive"
+  | "already_used"
+  | "card_full"
+  | "not_enough_stamps"
+  | "wrong_onsite_password"
+  | "card_not_found"
+  | "invalid_period";
+
+export class StampError extends Error {
+  override name = "StampError";
+  constructor(
+    readonly reason: StampFailure,
+    /** What was wrong, in words (for invalid_param it names the parameter). */
+    readonly detail?: string,
+    /** The caller's rate-limit state, when the call got that far. */
+    readonly rate?: RateReport,
+  ) {
+    super(detail ? `${reason}: ${detail}` : reason);
+  }
+}
+
+/** What each refusal of the ledger means to the caller. */
+const REFUSALS: Record<StampRefusal, { reason: StampFailure; detail?: string }> = {
+  not_found: { reason: "stamp_not_found" },
+  inactive: { reason: "inactive" },
+  not_started: { reason: "not_started" },
+  expired: { reason: "expired" },
+  used: { reason: "already_used" },
+  full: { reason: "card_full" },
+  empty: { reason: "not_enough_stamps", detail: "the stamp has no stamp to remove" },
+  not_enough: { reason: "not_enough_stamps" },
+  password_missing: { reason: "invalid_param", detail: "onsitePwd is required: the card has onsiteYn=Y" },
+  wrong_password: { reason: "wrong_onsite_password" },
+  card_not_found: { reason: "card_not_found" },
+  invalid_period: { reason: "invalid_period", detail: "strtYmd must not be after endYmd, and endYmd at most 5 years from today" },
+  above_maximum: { reason: "invalid_param", detail: "stamps is above the card's maxStamps" },
+  above_new_maximum: { reason: "invalid_param", detail: "cardIdx: the stamp holds more stamps than that card's maxStamps; give stamps too" },
+};
+
+/** A successful call's result and the caller's rate-limit state. */
+export interface Answer<T> {
+  result: T;
+  rate: RateReport;
+}
+
+export interface NewStampInput extends Omit<StampFields, "userId"> {
+  cardIdx: number;
+  validFrom: string;
+  validUntil: string;
+  /** Generated when absent. */
+  userId?: string;
+}
+
+export interface StampConfig {
+  timeZone: string;
+  /** The server's own URL: the default domain of stamps. */
+  publicBaseUrl: string;
+  /** The time of calls; the database's clock when absent. */
+  clock?: () => Date;
+}
+
+const API_PLAN: Plan = "personal";
+const CUSTOM_DOMAIN_PLAN: Plan = "premium";
+
+const USER_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** A user id like the original's (`NKkDu9X4p4mQ`): 12 random letters and digits. */
+function newUserId(): string {
+  return Array.from({ length: 12 }, () => USER_ID_ALPHABET[randomInt(USER_ID_ALPHABET.length)]).join("");
+}
+
+export class StampService {
+  constructor(
+    private readonly db: Db,
+    private readonly config: StampConfig,
+  ) {}
+
+  async validate(apiKey: string, stampIdx: number): Promise<Answer<StampPayloadV1>> {
+    const out = await readStamp(this.db, this.gate(apiKey), stampIdx, this.config.timeZone);
+    const answer = this.settle(out);
+    return { ...answer, result: stampPayload(out.stamp!, this.config.publicBaseUrl) };
+  }
+
+  async create(apiKey: string, s: NewStampInput): Promise<Answer<number>> {
+    const domain = this.ownDomain(s.domain);
+    const out = await openStamp(this.db, this.gate(apiKey, domain), {
+      ...s,
+      domain,
+      userId: s.userId ?? newUserId(),
+      pageCode: newSecret(16),
+    });
+    return { ...this.settle(out), result: out.stampIdx! };
+  }
+
+  add(apiKey: string, stampIdx: number): Promise<Answer<null>> {
+    return this.change(apiKey, (gate) => changeStamp(this.db, gate, stampIdx, { action: "add" }));
+  }
+
+  remove(apiKey: string, stampIdx: number): Promise<Answer<null>> {
+    return this.change(apiKey, (gate) => changeStamp(this.db, gate, stampIdx, { action: "remove" }));
+  }
+
+  redeem(apiKey: string, stampIdx: number, onsitePassword: string | null): Promise<Answer<null>> {
+    return this.change(apiKey, (gate) => changeStamp(this.db, gate, stampIdx, { action: "redeem", onsitePassword }));
+  }
+
+  update(apiKey: string, stampIdx: number, u: StampUpdate): Promise<Answer<null>> {
+    const domain = this.ownDomain(u.domain);
+    return this.change(apiKey, (gate) => updateStamp(this.db, gate, stampIdx, { ...u, domain }), domain);
+  }
+
+  delete(apiKey: string, stampIdx: number): Promise<Answer<null>> {
+    return this.change(apiKey, (gate) => deleteStamp(this.db, gate, stampIdx));
+  }
+
+  /**
+   * A request whose parameters are bad still needs a valid key and counts as a call: answers the
+   * gate's refusal if there is one, otherwise `failure` with the rate-limit state.
+   */
+  async reject(apiKey: string, failure: StampError): Promise<never> {
+    const [row] = await this.db.$queryRaw<{ gate: GateRow | null }[]>`
+      WITH ${this.gate(apiKey)} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`;
+    const rate = passGate(row!.gate);
+    throw new StampError(failure.reason, failure.detail, rate);
+  }
+
+  private async change(apiKey: string, run: (gate: ReturnType<typeof stampApiGate>) => Promise<StampOutcome>, domain?: string | null) {
+    return { ...this.settle(await run(this.gate(apiKey, domain))), result: null };
+  }
+
+  /** Throws the gate's or the ledger's refusal, if any; otherwise the caller's rate-limit state. */
+  private settle(out: StampOutcome): { rate: RateReport } {
+    const rate = passGate(out.gate);
+    if (out.refusal) {
+      const r = REFUSALS[out.refusal];
+      throw new StampError(r.reason, r.detail, rate);
+    }
+    return { rate };
+  }
+
+  /** The server's own URL is stored as null (the default), so it follows PUBLIC_BASE_URL. */
+  private ownDomain(domain: string | null | undefined): string | null | undefined {
+    return domain === this.config.publicBaseUrl ? null : domain;
+  }
+
+  /** A domain of its own needs a higher plan than the API itself. */
+  private gate(apiKey: string, domain?: string | null) {
+    return stampApiGate({
+      apiKey,
+      timeZone: this.config.timeZone,
+      minPlan: domain ? CUSTOM_DOMAIN_PLAN : API_PLAN,
+      at: this.config.clock?.(),
+    });
+  }
+}
+
+/** Throws the gate's refusal, if it refused; otherwise the rate-limit state of the counted call. */
+function passGate(row: GateRow | null): RateReport {
+  const gate = row as unknown as StampGateRow | null;
+  if (!gate) throw new StampError("unauthorized");
+  if (!gate.plan_ok) {
+    throw new StampError(
+      "plan_required",
+      planAtLeast(gate.plan, API_PLAN)
+        ? `a domain of its own needs plan ${CUSTOM_DOMAIN_PLAN} or higher (this account: ${gate.plan})`
+        : `the stamp API needs plan ${API_PLAN} or higher (this account: ${gate.plan})`,
+    );
+  }
+  const rate = rateReport(gate.windows!, gate.within_limit, gate.now);
+  if (!gate.within_limit) throw new StampError("rate_limited", undefined, rate);
+  return rate;
+}

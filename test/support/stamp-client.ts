@@ -1,0 +1,58 @@
+// A client of the stamp API as a shop's integration would write one: the APIKey header, JSON
+// bodies for POST and PUT, the query string for GET and DELETE (or a form body when asked).
+import type { TestServer } from "./server.js";
+
+export interface StampAnswer {
+  status: number;
+  headers: Headers;
+  code: number;
+  message: string;
+  result: any;
+}
+
+export type Params = Record<string, string | number | null>;
+
+export interface CallOptions {
+  /** Send the parameters as a form body instead of JSON (or as well as the query string). */
+  form?: boolean;
+  /** The whole Authorization header, instead of `APIKey <key>`. */
+  authorization?: string | null;
+}
+
+const QUERY_METHODS: Record<string, "GET" | "DELETE"> = { validate: "GET", delete: "DELETE" };
+const BODY_METHODS: Record<string, "POST" | "PUT"> = { create: "POST", add: "PUT", remove: "PUT", update: "PUT", redeem: "PUT" };
+
+export function stampClient(s: TestServer, key: string) {
+  return async (endpoint: string, params: Params = {}, opts: CallOptions = {}): Promise<StampAnswer> => {
+    const method = QUERY_METHODS[endpoint] ?? BODY_METHODS[endpoint];
+    if (!method) throw new Error(`no endpoint ${endpoint}`);
+    const headers: Record<string, string> = {};
+    const authorization = opts.authorization === undefined ? `APIKey ${key}` : opts.authorization;
+    if (authorization !== null) headers.authorization = authorization;
+    let url = `${s.url}/api/stamp/v1/${endpoint}`;
+    let body: string | undefined;
+    const pairs = Object.entries(params).map(([k, v]) => [k, v === null ? "" : String(v)]);
+    if (opts.form) {
+      headers["content-type"] = "application/x-www-form-urlencoded";
+      body = new URLSearchParams(pairs).toString();
+    } else if (method === "GET" || method === "DELETE") {
+      url += `?${new URLSearchParams(pairs)}`;
+    } else {
+      headers["content-type"] = "application/json";
+      body = JSON.stringify(params);
+    }
+    const res = await fetch(url, { method, headers, body });
+    const json = (await res.json()) as { code: number; message: string; result: unknown };
+    return { status: res.status, headers: res.headers, ...json };
+  };
+}
+
+export type StampCall = ReturnType<typeof stampClient>;
+
+/** The date `days` from today in the time zone, `YYYY-MM-DD`. */
+export function dayFromToday(days: number, timeZone: string): string {
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  const d = new Date(`${today}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

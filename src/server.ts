@@ -19,6 +19,17 @@ export interface RunningServer {
 export interface DemoStore {
   id: number;
   auth_code: string;
+  /** A stamp API key of the demo store, and a ten-stamp card of it. */
+  api_key: string;
+  card_idx: number;
+}
+
+/** The demo store of a first start: an OPEN API store with a stamp API key and card. */
+async function createDemo(services: Services): Promise<DemoStore> {
+  const store = await services.stores.create({ name: "Demo store", loginId: "demo" });
+  const { key } = await services.apiKeys.create({ store: store.id, plan: "personal", label: "demo" });
+  const card = await services.cards.create({ store: store.id, name: "Demo card", title: "Collect 10 stamps for a free coffee", maxStamps: 10 });
+  return { id: store.id, auth_code: store.auth_code, api_key: key, card_idx: card.cardIdx };
 }
 
 export async function startServer(
@@ -30,9 +41,7 @@ export async function startServer(
   try {
     await migrate(db);
     const services = createServices(db, config);
-    const demo = db.kind === "pglite" && (await services.stores.list()).length === 0
-      ? await services.stores.create({ name: "Demo store", loginId: "demo" })
-      : null;
+    const demo = db.kind === "pglite" && (await services.stores.list()).length === 0 ? await createDemo(services) : null;
     const controlToken = release ? newSecret(32) : undefined;
     const app = await buildApp({ config, db, services, controlToken });
     await app.listen({ port: config.PORT, host: config.HOST });

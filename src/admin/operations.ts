@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { Services } from "../services.js";
 import type { Database } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
+import { PLANS } from "../stamps/gate.js";
 
 export interface OperationContext {
   services: Services;
@@ -26,6 +27,10 @@ const define = <I extends z.ZodType>(op: Operation<I>): Operation<I> => op;
 
 const id = z.coerce.number().int().positive();
 const boolText = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
+const plan = z.enum(PLANS);
+/** A stamp API limit overriding the plan's; `default` (or null) returns to the plan's. */
+const limit = z.union([z.literal("default").transform(() => null), z.null(), z.coerce.number().int().min(1).max(100_000_000)]);
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
 const storeFields = {
   branch: z.string().min(1).max(100).optional(),
   loginId: z
@@ -35,6 +40,10 @@ const storeFields = {
   unit: z.enum(["stamp", "point"]).optional(),
   dailyLimit: z.coerce.number().int().min(1).max(100_000_000).optional(),
   pool: id.optional(),
+  plan: plan.optional(),
+  limitMinute: limit.optional(),
+  limitHour: limit.optional(),
+  limitDay: limit.optional(),
 };
 
 export const operations = [
@@ -69,6 +78,54 @@ export const operations = [
     path: "/admin/stores/:id",
     input: z.object({ id, name: z.string().min(1).max(100).optional(), ...storeFields, active: boolText.optional() }),
     run: ({ services }, { id: storeId, ...fields }) => services.stores.set(storeId, fields),
+  }),
+  define({
+    name: "apikey create",
+    summary: "Issue a stamp API key for a store; prints the key once",
+    method: "POST",
+    path: "/admin/stores/:store/api-keys",
+    input: z.object({ store: id, plan: plan.optional(), label: z.string().min(1).max(100).optional() }),
+    run: ({ services }, input) => services.apiKeys.create(input),
+  }),
+  define({
+    name: "apikey list",
+    summary: "List a store's stamp API keys (without the keys)",
+    method: "GET",
+    path: "/admin/stores/:store/api-keys",
+    input: z.object({ store: id }),
+    run: ({ services }, input) => services.apiKeys.list(input.store),
+  }),
+  define({
+    name: "apikey revoke",
+    summary: "Revoke a stamp API key; it stops working at once",
+    method: "POST",
+    path: "/admin/api-keys/:keyId/revoke",
+    input: z.object({ keyId: id }),
+    run: ({ services }, input) => services.apiKeys.revoke(input.keyId),
+  }),
+  define({
+    name: "card create",
+    summary: "Create a stamp card of a store; prints its cardIdx",
+    method: "POST",
+    path: "/admin/stores/:store/cards",
+    input: z.object({
+      store: id,
+      name: z.string().min(1).max(100),
+      title: z.string().min(1).max(200),
+      maxStamps: z.coerce.number().int().min(1).max(1000),
+      url: httpUrl.optional(),
+      image: httpUrl.optional(),
+      onsitePwd: z.string().min(1).max(100).optional(),
+    }),
+    run: ({ services }, input) => services.cards.create(input),
+  }),
+  define({
+    name: "card list",
+    summary: "List a store's stamp cards",
+    method: "GET",
+    path: "/admin/stores/:store/cards",
+    input: z.object({ store: id }),
+    run: ({ services }, input) => services.cards.list(input.store),
   }),
   define({
     name: "verify",

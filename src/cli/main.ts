@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "../config.js";
 import { operation } from "../admin/operations.js";
+import { PLANS } from "../stamps/gate.js";
 import { startServer } from "../server.js";
 import { runOperation, UsageError } from "./run-operation.js";
 import { printResult } from "./print.js";
@@ -27,12 +28,19 @@ function operationCommand(parent: Command, words: string, opName: string, option
   return cmd;
 }
 
+const planOption = () => new Option("--plan <plan>", "stamp API plan").choices(PLANS);
+const storeIdOption = () => new Option("--store <n>", "store id").makeOptionMandatory();
+
 const storeOptions = () => [
   new Option("--branch <place>", "branch name (place)"),
   new Option("--login-id <id>", "unique login id"),
   new Option("--unit <unit>", "stamp or point").choices(["stamp", "point"]),
   new Option("--daily-limit <n>", "daily call limit"),
   new Option("--pool <store id>", "share the balance pool of this store (a chain)"),
+  planOption(),
+  new Option("--limit-minute <n>", "stamp API calls per minute instead of the plan's (`default`: the plan's)"),
+  new Option("--limit-hour <n>", "stamp API calls per hour instead of the plan's (`default`: the plan's)"),
+  new Option("--limit-day <n>", "stamp API calls per day instead of the plan's (`default`: the plan's)"),
 ];
 
 export function buildCli(): Command {
@@ -43,8 +51,10 @@ export function buildCli(): Command {
     .command("serve")
     .description("run the server (what `npm start` runs)")
     .action(async () => {
-      const server = await startServer(config(), {
+      const cfg = config();
+      const server = await startServer(cfg, {
         onDemoStore: (demo, s) => {
+          const today = new Intl.DateTimeFormat("en-CA", { timeZone: cfg.TIME_ZONE }).format(new Date());
           process.stdout.write(
             [
               "",
@@ -52,6 +62,8 @@ export function buildCli(): Command {
               `  id:        ${demo.id}`,
               `  auth_code: ${demo.auth_code}`,
               `  try:       curl -s ${s.url}/api/open/save -d id=${demo.id} -d auth_code=${demo.auth_code} -d device=openapi -d number=010-1234-5678 -d count=2`,
+              `  API key:   ${demo.api_key}   (stamp API, card ${demo.card_idx})`,
+              `  try:       curl -s -X POST ${s.url}/api/stamp/v1/create -H 'Authorization: APIKey ${demo.api_key}' -H 'Content-Type: application/json' -d '{"cardIdx":${demo.card_idx},"strtYmd":"${today}","endYmd":"${Number(today.slice(0, 4)) + 1}-12-31"}'`,
               "",
             ].join("\n") + "\n",
           );
@@ -77,6 +89,23 @@ export function buildCli(): Command {
     ...storeOptions(),
     new Option("--active <bool>", "true or false").choices(["true", "false"]),
   ]);
+
+  const apikey = program.command("apikey").description("manage stamp API keys");
+  operationCommand(apikey, "create", "apikey create", [storeIdOption(), planOption(), new Option("--label <text>", "what the key is for")]);
+  operationCommand(apikey, "list", "apikey list", [storeIdOption()]);
+  operationCommand(apikey, "revoke", "apikey revoke", [new Option("--key-id <n>", "API key id").makeOptionMandatory()]);
+
+  const card = program.command("card").description("manage stamp cards");
+  operationCommand(card, "create", "card create", [
+    storeIdOption(),
+    new Option("--name <name>", "card name (cardNm)").makeOptionMandatory(),
+    new Option("--title <title>", "card title (cardTtl)").makeOptionMandatory(),
+    new Option("--max-stamps <n>", "stamps to collect (maxStamps)").makeOptionMandatory(),
+    new Option("--url <url>", "button link of the stamp page"),
+    new Option("--image <url>", "stamp image (stampImgUrl)"),
+    new Option("--onsite-pwd <password>", "staff password; turns the on-site option on"),
+  ]);
+  operationCommand(card, "list", "card list", [storeIdOption()]);
   return program;
 }
 

@@ -5,6 +5,7 @@ export interface VerifyReport {
   ok: boolean;
   accounts: number;
   entries: number;
+  stamps: number;
   problems: string[];
 }
 
@@ -33,6 +34,40 @@ const CHECKS: { name: string; sql: string }[] = [
                     FROM ledger_entry) e
            WHERE balance_after <> running`,
   },
+  {
+    name: "every stamp's count equals its rows",
+    sql: `SELECT format('stamp %s: count %s but its rows sum to %s', s.id, a.balance, COALESCE(sum(e.delta), 0)) AS problem
+            FROM stamp s
+            JOIN ledger_account a ON a.id = s.account_id
+            LEFT JOIN ledger_entry e ON e.account_id = a.id
+           GROUP BY s.id, a.balance
+          HAVING a.balance <> COALESCE(sum(e.delta), 0)`,
+  },
+  {
+    name: "every stamp's used flag follows its last use or unuse row",
+    sql: `SELECT format('stamp %s: used is %s but its last use/unuse row is %s', s.id, s.used, COALESCE(last.kind::text, 'none')) AS problem
+            FROM stamp s
+            LEFT JOIN LATERAL (SELECT kind FROM ledger_entry
+                                WHERE account_id = s.account_id AND kind IN ('stamp_use', 'stamp_unuse')
+                                ORDER BY id DESC LIMIT 1) last ON true
+           WHERE s.used <> (last.kind IS NOT DISTINCT FROM 'stamp_use')`,
+  },
+  {
+    name: "every stamp's maximum is its card's",
+    sql: `SELECT format('stamp %s: maximum %s but card %s has maxStamps %s', s.id, COALESCE(a.max_balance::text, 'none'), c.id, c.max_stamps) AS problem
+            FROM stamp s
+            JOIN card c ON c.id = s.card_id
+            JOIN ledger_account a ON a.id = s.account_id
+           WHERE a.max_balance IS DISTINCT FROM c.max_stamps`,
+  },
+  {
+    name: "every stamp row was written by the stamp's store",
+    sql: `SELECT format('entry %s: written by store %s on stamp %s of store %s', e.id, e.store_id, s.id, c.store_id) AS problem
+            FROM stamp s
+            JOIN card c ON c.id = s.card_id
+            JOIN ledger_entry e ON e.account_id = s.account_id
+           WHERE e.store_id <> c.store_id`,
+  },
 ];
 
 export async function verifyLedger(db: Db, extraChecks: { name: string; sql: string }[] = []): Promise<VerifyReport> {
@@ -41,7 +76,8 @@ export async function verifyLedger(db: Db, extraChecks: { name: string; sql: str
     const rows = await db.$queryRawUnsafe<Problem[]>(`${check.sql} LIMIT 100`);
     problems.push(...rows.map((r) => r.problem));
   }
-  const [counts] = await db.$queryRaw<{ accounts: number; entries: number }[]>`
-    SELECT (SELECT count(*) FROM ledger_account)::int AS accounts, (SELECT count(*) FROM ledger_entry)::int AS entries`;
-  return { ok: problems.length === 0, accounts: counts!.accounts, entries: counts!.entries, problems };
+  const [counts] = await db.$queryRaw<{ accounts: number; entries: number; stamps: number }[]>`
+    SELECT (SELECT count(*) FROM ledger_account)::int AS accounts, (SELECT count(*) FROM ledger_entry)::int AS entries,
+           (SELECT count(*) FROM stamp)::int AS stamps`;
+  return { ok: problems.length === 0, ...counts!, problems };
 }

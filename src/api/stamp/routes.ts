@@ -51,6 +51,16 @@ function paramsOf(request: FastifyRequest): Record<string, unknown> {
 
 export const stampApiRoutes = (stamps: StampService): FastifyPluginAsync =>
   async (app) => {
+    // Clients that send `Content-Type: application/json` on every call (GET and DELETE too) may
+    // send no body: that is no parameters, not bad JSON. This scope's parser only adds that case.
+    const json = app.getDefaultJsonParser("error", "error");
+    app.removeContentTypeParser("application/json");
+    app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+      const text = body.toString();
+      if (text === "") done(null, undefined);
+      else json(request, text, done);
+    });
+
     /**
      * Authenticates (4010 without a database call when the header is missing or malformed), then
      * parses; a parse failure with a valid key is counted as a call before it is answered.

@@ -5,6 +5,11 @@
 // change, if any, and otherwise writes the change and its rows. Every writer locks the stamp
 // before the account, so concurrent calls on one stamp run one after the other and each sees the
 // previous one's result: thirty simultaneous adds on a ten-stamp card give ten stamps and ten rows.
+//
+// The writes set values computed from those locked rows (`balance = v.new_balance`), never from
+// the row as the UPDATE itself re-reads it: under concurrency PostgreSQL re-evaluated
+// `a.balance + 1` on an older version of a row this statement had already locked, which the CHECK
+// constraints refused (test/stamp-api.test.ts "simultaneous adds, removes, sets and a delete").
 import { Prisma } from "../generated/prisma/client.js";
 import type { Prisma as Db } from "../db/client.js";
 import type { Gate, GateRow } from "./types.js";
@@ -32,20 +37,28 @@ export interface StampOutcome {
   refusal: StampRefusal | null;
 }
 
-/** The gate's CTEs must be followed by these; `gate.today` is the date of the call. */
+/**
+ * The stamp of the gate's store (`target`), with why it is not usable now, if it is not. With
+ * `lock` the stamp row is locked first, by a query on that table alone, so that waiting for a
+ * concurrent change ends with the latest version of the row (re-checked against the conditions)
+ * rather than the one this statement's snapshot saw.
+ */
 function target(stampIdx: number, lock: boolean): Prisma.Sql {
   return Prisma.sql`
+    stamp_row AS MATERIALIZED (
+      SELECT s.id, s.account_id, s.card_id, s.active, s.used, s.used_at, s.valid_from, s.valid_until
+        FROM stamp s
+       WHERE s.id = ${stampIdx}::int AND s.deleted_at IS NULL
+         AND EXISTS (SELECT 1 FROM card c JOIN gate ON gate.allowed AND c.store_id = gate.store_id WHERE c.id = s.card_id)
+       ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}
+    ),
     target AS MATERIALIZED (
-      SELECT s.id, s.account_id, s.card_id, s.used, s.valid_from, s.valid_until, c.onsite_password,
-             CASE WHEN NOT s.active THEN 'inactive'
-                  WHEN gate.today < s.valid_from THEN 'not_started'
-                  WHEN gate.today > s.valid_until THEN 'expired'
-                  WHEN s.used THEN 'used' END AS unusable
-        FROM gate
-        JOIN stamp s ON s.id = ${stampIdx}::int AND s.deleted_at IS NULL
-        JOIN card c ON c.id = s.card_id AND c.store_id = gate.store_id
-       WHERE gate.allowed
-       ${lock ? Prisma.sql`FOR UPDATE OF s` : Prisma.empty}
+      SELECT stamp_row.*, c.onsite_password,
+             CASE WHEN NOT stamp_row.active THEN 'inactive'
+                  WHEN gate.today < stamp_row.valid_from THEN 'not_started'
+                  WHEN gate.today > stamp_row.valid_until THEN 'expired'
+                  WHEN stamp_row.used THEN 'used' END AS unusable
+        FROM stamp_row JOIN card c ON c.id = stamp_row.card_id CROSS JOIN gate
     )`;
 }
 
@@ -107,11 +120,11 @@ export async function changeStamp(db: Db, gate: Gate, stampIdx: number, change: 
     stampIdx,
     Prisma.sql`
     verdict AS (
-      SELECT true AS found, target.id AS stamp_id, account.id AS account_id, ${refusal} AS refusal
+      SELECT true AS found, target.id AS stamp_id, account.id AS account_id, account.balance + ${delta}::int AS new_balance, ${refusal} AS refusal
         FROM target JOIN account ON true
     ),
     changed AS (
-      UPDATE ledger_account a SET balance = a.balance + ${delta}::int, updated_at = now()
+      UPDATE ledger_account a SET balance = v.new_balance, updated_at = now()
         FROM verdict v WHERE a.id = v.account_id AND v.refusal IS NULL
       RETURNING a.id, a.balance
     ),
@@ -223,7 +236,8 @@ export async function updateStamp(db: Db, gate: Gate, stampIdx: number, u: Stamp
     Prisma.sql`
     new_card AS (SELECT c.id, c.max_stamps FROM card c JOIN gate ON c.store_id = gate.store_id WHERE c.id = ${cardIdx}::int),
     plan AS (
-      SELECT target.id AS stamp_id, account.id AS account_id, target.used AS old_used, account.balance AS old_balance,
+      SELECT target.id AS stamp_id, account.id AS account_id, target.used AS old_used, target.used_at AS old_used_at,
+             account.balance AS old_balance,
              COALESCE(${stamps}::int, account.balance) AS new_balance,
              COALESCE((SELECT max_stamps FROM new_card), account.max_balance) AS new_max,
              COALESCE((SELECT id FROM new_card), target.card_id) AS new_card_id,
@@ -248,7 +262,7 @@ export async function updateStamp(db: Db, gate: Gate, stampIdx: number, u: Stamp
     edited AS (
       UPDATE stamp s
          SET card_id = v.new_card_id, valid_from = v.new_from, valid_until = v.new_until, used = v.new_used,
-             used_at = CASE WHEN v.new_used = v.old_used THEN s.used_at WHEN v.new_used THEN now() END,
+             used_at = CASE WHEN v.new_used = v.old_used THEN v.old_used_at WHEN v.new_used THEN now() END,
              ${Prisma.join([...sets, Prisma.sql`updated_at = now()`])}
         FROM verdict v WHERE s.id = v.stamp_id AND v.refusal IS NULL
     ),

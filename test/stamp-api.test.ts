@@ -470,6 +470,8 @@ describe("concurrency", () => {
     expect(answers.filter((a) => ![0, 2001, 2006, 2007].includes(a.code))).toEqual([]);
     const l = await ledgerOf(idx);
     expect(l.rows.reduce((sum, r) => sum + (r[1] as number), 0)).toBe(l.balance);
+    const countChanges = answers.filter((a, i) => a.code === 0 && i !== 35 && i % 7 !== 0).length;
+    expect(l.rows.filter((r) => r[0] === "stamp_add" || r[0] === "stamp_remove")).toHaveLength(countChanges);
     expect(l.stamp.deletedAt).toBeInstanceOf(Date);
     expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
   });

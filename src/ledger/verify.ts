@@ -45,7 +45,8 @@ const CHECKS: { name: string; sql: string }[] = [
   },
   {
     name: "every stamp's used flag follows its last use or unuse row",
-    sql: `SELECT format('stamp %s: used is %s but its last use/unuse row is %s', s.id, s.used, COALESCE(last.kind::text, 'none')) AS problem
+    sql: `SELECT format('stamp %s: %s but its last use/unuse row is %s', s.id, CASE WHEN s.used THEN 'used' ELSE 'not used' END,
+                          COALESCE(last.kind::text, 'none')) AS problem
             FROM stamp s
             LEFT JOIN LATERAL (SELECT kind FROM ledger_entry
                                 WHERE account_id = s.account_id AND kind IN ('stamp_use', 'stamp_unuse')

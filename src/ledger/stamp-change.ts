@@ -7,9 +7,10 @@
 // previous one's result: thirty simultaneous adds on a ten-stamp card give ten stamps and ten rows.
 //
 // The writes set values computed from those locked rows (`balance = v.new_balance`), never from
-// the row as the UPDATE itself re-reads it: under concurrency PostgreSQL re-evaluated
-// `a.balance + 1` on an older version of a row this statement had already locked, which the CHECK
-// constraints refused (test/stamp-api.test.ts "simultaneous adds, removes, sets and a delete").
+// the row as the UPDATE itself re-reads it: under concurrency, PostgreSQL evaluated an UPDATE's
+// `a.balance + 1` against an older version of a row that the same statement had already locked
+// FOR UPDATE, and the CHECK constraints refused the result (caught by test/stamp-api.test.ts,
+// "simultaneous adds, removes, sets and a delete").
 import { Prisma } from "../generated/prisma/client.js";
 import type { Prisma as Db } from "../db/client.js";
 import type { Gate, GateRow } from "./types.js";
@@ -39,9 +40,8 @@ export interface StampOutcome {
 
 /**
  * The stamp of the gate's store (`target`), with why it is not usable now, if it is not. With
- * `lock` the stamp row is locked first, by a query on that table alone, so that waiting for a
- * concurrent change ends with the latest version of the row (re-checked against the conditions)
- * rather than the one this statement's snapshot saw.
+ * `lock` the stamp row is locked in a query of its own (`stamp_row`), which returns its latest
+ * version, re-checked against the conditions, rather than the one this statement's snapshot saw.
  */
 function target(stampIdx: number, lock: boolean): Prisma.Sql {
   return Prisma.sql`

@@ -1,0 +1,83 @@
+// Webhook events enter the outbox (table webhook_event) inside the statement that makes the change
+// they report, as one more data-modifying CTE: the event commits with the change or not at all, so
+// a crash between the two cannot lose it. The body is rendered once, here, and frozen, so every
+// attempt sends the same bytes (and the same X-Content-SHA256). The body format is in
+// docs/webhooks.md.
+import { Prisma } from "../generated/prisma/client.js";
+import type { EntryKind } from "../generated/prisma/enums.js";
+
+export type WebhookResource = "POINT" | "STAMP";
+
+/** The action of each kind of ledger entry, as a POINT event names it. */
+export const POINT_ACTION: Record<EntryKind, string> = {
+  save: "SAVE",
+  use: "USE",
+  transfer: "TRANSFER",
+  reversal: "REVERSAL",
+};
+
+export interface QueuedEvent {
+  resource: WebhookResource;
+  /** Upper-case word (the table's CHECK), e.g. SAVE, ADD. */
+  action: string;
+  /** The rows the event is made from (CTE names of the statement); one event per row. */
+  from: Prisma.Sql;
+  /** SQL expressions over `from`: */
+  storeId: Prisma.Sql;
+  /** Signed change (int). */
+  change: Prisma.Sql;
+  /** When the change happened (timestamptz): the ledger entry's created_at. */
+  occurredAt: Prisma.Sql;
+  /** The resource as the body shows it (jsonb), under the key `point` or `stamp`. */
+  object: Prisma.Sql;
+}
+
+/**
+ * An INSERT for a data-modifying CTE (`event AS (${queueWebhookEvent(...)})`) that queues one
+ * event per row of `from`, only for a store with a registered webhook: without one it inserts
+ * nothing, at the cost of one primary-key lookup.
+ */
+export function queueWebhookEvent(e: QueuedEvent): Prisma.Sql {
+  const key = e.resource.toLowerCase();
+  return Prisma.sql`
+      INSERT INTO webhook_event (id, store_id, resource_type, action, body)
+      SELECT ev.id, ev.store_id, ${e.resource}::"WebhookResource", ${e.action}::text,
+             jsonb_build_object(
+               'eventId', ev.id,
+               'resourceType', ${e.resource}::text,
+               'action', ${e.action}::text,
+               'compIdx', ev.store_id,
+               'change', ev.change,
+               'occurredAt', to_char(ev.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+               ${key}::text, ev.resource
+             )::text
+        FROM (SELECT gen_random_uuid() AS id, w.store_id, (${e.change})::int AS change,
+                     (${e.occurredAt})::timestamptz AS occurred_at, (${e.object})::jsonb AS resource
+                FROM ${e.from}, store_webhook w WHERE w.store_id = (${e.storeId})) ev`;
+}
+
+/** Column expressions of one ledger entry, for its POINT event. */
+export interface PointEntry {
+  from: Prisma.Sql;
+  storeId: Prisma.Sql;
+  memberNo: Prisma.Sql;
+  entryId: Prisma.Sql;
+  delta: Prisma.Sql;
+  balanceAfter: Prisma.Sql;
+  createdAt: Prisma.Sql;
+}
+
+/** Queues the POINT event of one ledger entry (a member's balance in a pool). */
+export function queuePointEvent(kind: EntryKind, e: PointEntry): Prisma.Sql {
+  return queueWebhookEvent({
+    resource: "POINT",
+    action: POINT_ACTION[kind],
+    from: e.from,
+    storeId: e.storeId,
+    change: e.delta,
+    occurredAt: e.createdAt,
+    object: Prisma.sql`jsonb_build_object(
+               'storeId', ${e.storeId}, 'memberNo', ${e.memberNo}, 'entryId', ${e.entryId},
+               'balance', ${e.balanceAfter})`,
+  });
+}

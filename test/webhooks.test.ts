@@ -1,6 +1,7 @@
 // Webhooks (vivoldi-stamp-api.md, "Webhooks"; docs/webhooks.md) over real HTTP: OPEN API changes
 // reach a real receiver on 127.0.0.1 that verifies every delivery with the docs' example code, on
 // the embedded database or on PostgreSQL when DATABASE_URL is set.
+import { execFile } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,7 +27,7 @@ interface Delivery {
 class Receiver {
   deliveries: Delivery[] = [];
   secret = "";
-  answer: (d: Delivery) => { status: number; body?: string } | "hang" = () => ({ status: 204 });
+  answer: (d: Delivery) => { status: number; body?: string; delayMs?: number } | "hang" = () => ({ status: 204 });
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -35,7 +36,7 @@ class Receiver {
       const d: Delivery = { headers: req.headers, raw, json: JSON.parse(raw.toString("utf8")), verified: verifyWebhook(req.headers, raw, this.secret) };
       this.deliveries.push(d);
       const a = this.answer(d);
-      if (a !== "hang") res.writeHead(a.status).end(a.body);
+      if (a !== "hang") setTimeout(() => res.writeHead(a.status).end(a.body), a.delayMs ?? 0);
     });
   });
 
@@ -106,6 +107,16 @@ async function storeWithWebhook(s: TestServer, receiver: Receiver, name: string)
   return { store, save, use };
 }
 
+/** Runs the real `stampd` command line against the server's database; never throws. */
+function stampd(s: TestServer, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, ...s.database.env, WEBHOOK_ALLOW_PRIVATE: "true", LOG_LEVEL: "silent" };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
 const eventsOf = (s: TestServer, storeId: number) =>
   s.db.prisma.webhookEvent.findMany({ where: { storeId }, orderBy: { createdAt: "asc" } });
 
@@ -173,7 +184,7 @@ describe("signed deliveries of OPEN API changes", () => {
     await save("010-3000-0002", 1);
     const d = await until("a delivery", () => rx.deliveries[0]);
     expect(verifyWebhook(d.headers, d.raw, rx.secret)).toBe(true);
-    expect(verifyWebhook(d.headers, Buffer.from(d.raw.toString().replace('"change": 1', '"change": 9')), rx.secret)).toBe(false);
+    expect(verifyWebhook(d.headers, Buffer.from(d.raw.toString().replace(/("change" ?: ?)1/, "$19")), rx.secret)).toBe(false);
     expect(verifyWebhook({ ...d.headers, "x-vivoldi-timestamp": String(Number(d.headers["x-vivoldi-timestamp"]) + 1) }, d.raw, rx.secret)).toBe(false);
     expect(verifyWebhook(d.headers, d.raw, `${rx.secret}x`)).toBe(false);
   });
@@ -294,6 +305,37 @@ describe("signed deliveries of OPEN API changes", () => {
     expect((await admin(s).clear(store.id)).body).toEqual({ store: store.id, cleared: false });
   });
 
+  it("is run from the command line: stampd webhook set, deliveries, resend", async () => {
+    const rx = await receiver();
+    const store = await s.services.stores.create({ name: "Cli", loginId: "cli" });
+    const set = await stampd(s, ["webhook", "set", "--store", String(store.id), "--url", rx.url]);
+    expect(set).toMatchObject({ code: 0, stderr: "" });
+    expect(set.stdout).toContain(`url: ${rx.url}`);
+    expect(set.stdout).toContain("(secret is shown once: keep it now)");
+    rx.secret = /^secret: (\S+)$/m.exec(set.stdout)![1]!;
+
+    await s.form("/api/open/save", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "010-3000-0009", count: 1 });
+    const d = await until("the delivery", () => rx.deliveries[0]);
+    expect(d.verified).toBe(true);
+    await until("delivered", async () => (await eventsOf(s, store.id))[0]?.status === "delivered");
+
+    const listed = await stampd(s, ["webhook", "deliveries", "--store", String(store.id), "--json"]);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ event_id: d.headers["x-vivoldi-event-id"], status: "delivered", attempts: 1, last_status_code: 204 }),
+    ]);
+
+    expect(await stampd(s, ["webhook", "set", "--store", String(store.id), "--url", "ftp://example.com/"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "stampd: --url: must be an http or https URL\n",
+    });
+    expect(await stampd(s, ["webhook", "resend", "--event", String(d.headers["x-vivoldi-event-id"])])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("only a failed event can be re-sent"),
+    });
+  });
+
   it("issues a new secret when the webhook is set again", async () => {
     const rx = await receiver();
     const { store } = await storeWithWebhook(s, rx, "rotate");
@@ -350,6 +392,25 @@ describe("the outbox survives stops and crashes", () => {
     } finally {
       await s.stop();
       await up.close();
+    }
+  });
+
+  it("finishes and records the attempt in flight when the server stops", async () => {
+    const rx = await Receiver.start();
+    rx.answer = () => ({ status: 200, delayMs: 600 });
+    let s = await startTestServer({ WEBHOOK_ALLOW_PRIVATE: "true", ADMIN_TOKEN }, { webhookWorker: FAST });
+    const { store, save } = await storeWithWebhook(s, rx, "shutdown");
+    await save("010-3100-0004", 1);
+    await until("the attempt", () => rx.deliveries.length === 1);
+    await s.close();
+
+    s = await startTestServer({ ADMIN_TOKEN }, { database: s.database, webhookWorker: false });
+    try {
+      const [event] = await eventsOf(s, store.id);
+      expect(event).toMatchObject({ status: "delivered", attempts: 1, leaseId: null, lastStatusCode: 200 });
+    } finally {
+      await s.stop();
+      await rx.close();
     }
   });
 

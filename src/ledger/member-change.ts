@@ -89,7 +89,7 @@ async function run(db: Db, c: MemberChange): Promise<MemberChangeOutcome> {
       SELECT target.store_id, ${key}::text, ${fingerprint}::text, entry.id
         FROM target, entry WHERE ${key}::text IS NOT NULL
     ),
-    event AS (${queuePointEvent(c.kind, {
+    event AS (${queuePointEvent(c.kind.toUpperCase(), {
       from: Prisma.sql`target, entry`,
       storeId: Prisma.sql`target.store_id`,
       memberNo: Prisma.sql`target.member_id`,

@@ -1,20 +1,12 @@
 // Webhook events enter the outbox (table webhook_event) inside the statement that makes the change
 // they report, as one more data-modifying CTE: the event commits with the change or not at all, so
 // a crash between the two cannot lose it. The body is rendered once, here, and frozen, so every
-// attempt sends the same bytes (and the same X-Content-SHA256). The body format is in
-// docs/webhooks.md.
+// attempt sends the same bytes (and the same X-Content-SHA256). It is built as `json`, not
+// `jsonb`, so keys keep the order written here and an object given as JSON text keeps its own.
+// The body format is in docs/webhooks.md.
 import { Prisma } from "../generated/prisma/client.js";
-import type { EntryKind } from "../generated/prisma/enums.js";
 
 export type WebhookResource = "POINT" | "STAMP";
-
-/** The action of each kind of ledger entry, as a POINT event names it. */
-export const POINT_ACTION: Record<EntryKind, string> = {
-  save: "SAVE",
-  use: "USE",
-  transfer: "TRANSFER",
-  reversal: "REVERSAL",
-};
 
 export interface QueuedEvent {
   resource: WebhookResource;
@@ -28,7 +20,7 @@ export interface QueuedEvent {
   change: Prisma.Sql;
   /** When the change happened (timestamptz): the ledger entry's created_at. */
   occurredAt: Prisma.Sql;
-  /** The resource as the body shows it (jsonb), under the key `point` or `stamp`. */
+  /** The resource as the body shows it (json), under the key `point` or `stamp`. */
   object: Prisma.Sql;
 }
 
@@ -42,7 +34,7 @@ export function queueWebhookEvent(e: QueuedEvent): Prisma.Sql {
   return Prisma.sql`
       INSERT INTO webhook_event (id, store_id, resource_type, action, body)
       SELECT ev.id, ev.store_id, ${e.resource}::"WebhookResource", ${e.action}::text,
-             jsonb_build_object(
+             json_build_object(
                'eventId', ev.id,
                'resourceType', ${e.resource}::text,
                'action', ${e.action}::text,
@@ -52,7 +44,7 @@ export function queueWebhookEvent(e: QueuedEvent): Prisma.Sql {
                ${key}::text, ev.resource
              )::text
         FROM (SELECT gen_random_uuid() AS id, w.store_id, (${e.change})::int AS change,
-                     (${e.occurredAt})::timestamptz AS occurred_at, (${e.object})::jsonb AS resource
+                     (${e.occurredAt})::timestamptz AS occurred_at, (${e.object})::json AS resource
                 FROM ${e.from}, store_webhook w WHERE w.store_id = (${e.storeId})) ev`;
 }
 
@@ -67,16 +59,19 @@ export interface PointEntry {
   createdAt: Prisma.Sql;
 }
 
-/** Queues the POINT event of one ledger entry (a member's balance in a pool). */
-export function queuePointEvent(kind: EntryKind, e: PointEntry): Prisma.Sql {
+/**
+ * Queues the POINT event of one ledger entry (a member's balance in a pool). Its action is the
+ * entry's kind in capitals: SAVE, USE (and TRANSFER, REVERSAL, ...).
+ */
+export function queuePointEvent(action: string, e: PointEntry): Prisma.Sql {
   return queueWebhookEvent({
     resource: "POINT",
-    action: POINT_ACTION[kind],
+    action,
     from: e.from,
     storeId: e.storeId,
     change: e.delta,
     occurredAt: e.createdAt,
-    object: Prisma.sql`jsonb_build_object(
+    object: Prisma.sql`json_build_object(
                'storeId', ${e.storeId}, 'memberNo', ${e.memberNo}, 'entryId', ${e.entryId},
                'balance', ${e.balanceAfter})`,
   });

@@ -12,9 +12,12 @@ export interface QueuedEvent {
   resource: WebhookResource;
   /** Upper-case word (the table's CHECK), e.g. SAVE, ADD. */
   action: string;
-  /** The rows the event is made from (CTE names of the statement); one event per row. */
+  /**
+   * The rows the event is made from (CTE names of the statement, or `(SELECT 1) one` for plain
+   * values); one event per row. The other fields are SQL expressions over these rows.
+   */
   from: Prisma.Sql;
-  /** SQL expressions over `from`: */
+  /** The store whose webhook gets the event (int). */
   storeId: Prisma.Sql;
   /** Signed change (int). */
   change: Prisma.Sql;
@@ -25,9 +28,10 @@ export interface QueuedEvent {
 }
 
 /**
- * An INSERT for a data-modifying CTE (`event AS (${queueWebhookEvent(...)})`) that queues one
- * event per row of `from`, only for a store with a registered webhook: without one it inserts
- * nothing, at the cost of one primary-key lookup.
+ * An INSERT that queues one event per row of `from`, only for a store with a registered webhook
+ * (without one it inserts nothing, at the cost of one primary-key lookup). Use it as a
+ * data-modifying CTE of the statement that makes the change (`event AS (${queueWebhookEvent(...)})`),
+ * or run it alone inside the change's transaction.
  */
 export function queueWebhookEvent(e: QueuedEvent): Prisma.Sql {
   const key = e.resource.toLowerCase();

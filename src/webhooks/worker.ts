@@ -83,6 +83,7 @@ export class WebhookWorker {
     options: WorkerOptions,
   ) {
     this.opts = { ...DEFAULTS, ...options };
+    if (this.opts.leaseMs <= this.opts.timeoutMs) throw new RangeError("leaseMs must be longer than timeoutMs");
   }
 
   start(): void {

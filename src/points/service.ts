@@ -9,6 +9,7 @@ import { changeMemberBalance } from "../ledger/member-change.js";
 import { readMemberBalance, readMemberHistory, type HistoryEntry } from "../ledger/reads.js";
 import type { GateRow, MemberRef } from "../ledger/types.js";
 import { openApiGate, type OpenGateRow } from "../stores/gate.js";
+import type { WebhookNudge } from "../webhooks/nudge.js";
 
 export type PointsFailure =
   | "auth_failed"
@@ -54,6 +55,8 @@ export class PointsService {
   constructor(
     private readonly db: Db,
     private readonly config: PointsConfig,
+    /** Rung after a change commits: it may have queued a webhook event. */
+    private readonly webhooks: WebhookNudge,
   ) {}
 
   save(caller: Caller, change: Change) {
@@ -101,6 +104,8 @@ export class PointsService {
     });
     switch (out.status) {
       case "applied":
+        this.webhooks.ring();
+        return { memberNo: out.memberNo, balance: out.balance };
       case "replayed":
         return { memberNo: out.memberNo, balance: out.balance };
       case "refused":

@@ -7,6 +7,7 @@ import { lockEmbedded, removeControlFile, writeControlFile } from "./db/embedded
 import { createServices, type Services } from "./services.js";
 import { buildApp } from "./app.js";
 import { newSecret } from "./secrets.js";
+import { createRegistry } from "./metrics.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -34,7 +35,7 @@ export async function startServer(
       ? await services.stores.create({ name: "Demo store", loginId: "demo" })
       : null;
     const controlToken = release ? newSecret(32) : undefined;
-    const app = await buildApp({ config, db, services, controlToken });
+    const app = await buildApp({ config, db, services, metrics: createRegistry(), controlToken });
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
@@ -46,12 +47,16 @@ export async function startServer(
       db,
       services,
       url,
+      // The one place that stops everything, in order: CLI commands stop asking this server;
+      // it stops accepting and lets the requests in flight finish (they still write); background
+      // workers stop (they use the database too); the database closes; the embedded lock goes.
       async close() {
-        await app.close();
-        await db.close();
-        if (release) {
-          removeControlFile(config.DATA_DIR);
-          await release();
+        if (release) removeControlFile(config.DATA_DIR);
+        try {
+          await app.close();
+        } finally {
+          await db.close();
+          await release?.();
         }
       },
     };

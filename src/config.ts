@@ -60,6 +60,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema> & { publicBaseUrl: string };
 
+/** The names of every variable read, for the documentation's checks. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 export class ConfigError extends Error {}
 
 /** Reads the configuration; a bad value throws one line naming the variable. */

@@ -47,9 +47,10 @@ export async function startServer(
       db,
       services,
       url,
-      // The one place that stops everything, in order: CLI commands stop asking this server;
-      // it stops accepting and lets the requests in flight finish (they still write); background
-      // workers stop (they use the database too); the database closes; the embedded lock goes.
+      // The one place that stops everything, in order: CLI commands stop asking this server; it
+      // stops accepting and lets the requests in flight finish (they still write); background
+      // workers stop next, after the requests and before the database they both use; then the
+      // database closes and the embedded lock goes.
       async close() {
         if (release) removeControlFile(config.DATA_DIR);
         try {

@@ -2,7 +2,7 @@
 // Authorization, API keys, PINs and passwords never appear, phone numbers only masked. Read from
 // the real output of `stampd serve` at its most talkative level, after requests carrying them all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnServer, type ServerProcess } from "./support/process.js";
+import { SLOW_START_MS, spawnServer, type ServerProcess } from "./support/process.js";
 
 const ADMIN_TOKEN = "admin-token-never-logged-7f3a";
 const WRONG_TOKEN = "wrong-token-never-logged-91c2";
@@ -55,7 +55,7 @@ beforeAll(async () => {
     .split("\n")
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l));
-});
+}, SLOW_START_MS + 30_000);
 afterAll(() => server?.cleanup());
 
 describe("the server's log", () => {

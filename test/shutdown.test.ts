@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
 import { lockEmbedded, readControlFile } from "../src/db/embedded-lock.js";
-import { spawnServer, type ServerProcess } from "./support/process.js";
+import { SLOW_START_MS, spawnServer, type ServerProcess } from "./support/process.js";
 
 const ADMIN_TOKEN = "admin-token-for-shutdown-0";
 let server: ServerProcess | undefined;
@@ -123,5 +123,5 @@ describe.each(["SIGTERM", "SIGINT"] as const)("on %s", (signal) => {
       const release = await lockEmbedded(server.database.env.DATA_DIR!);
       await release();
     }
-  });
+  }, SLOW_START_MS + 30_000);
 });

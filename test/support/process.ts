@@ -7,6 +7,9 @@ import { freshDatabase, type TestDatabase } from "./database.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
+/** Compiling with tsx and opening the database can take this long on a busy two-core machine. */
+export const SLOW_START_MS = 60_000;
+
 export interface ServerProcess {
   url: string;
   process: ChildProcess;
@@ -38,7 +41,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
       if (m) done(() => resolve(m[1]!));
       else if (child.exitCode !== null) done(() => reject(new Error(`server exited with ${child.exitCode}: ${err}`)));
     }, 50);
-    const limit = setTimeout(() => done(() => reject(new Error(`server did not start: ${err}`))), 30_000);
+    const limit = setTimeout(() => done(() => reject(new Error(`server did not start: ${err}`))), SLOW_START_MS);
     const done = (fn: () => void) => {
       clearInterval(timer);
       clearTimeout(limit);

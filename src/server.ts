@@ -8,6 +8,7 @@ import { createServices, type Services } from "./services.js";
 import { buildApp } from "./app.js";
 import { newSecret } from "./secrets.js";
 import { WebhookWorker, type WorkerOptions } from "./webhooks/worker.js";
+import { createRegistry, webhookDeliveries } from "./metrics.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -38,7 +39,7 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
       ? await services.stores.create({ name: "Demo store", loginId: "demo" })
       : null;
     const controlToken = release ? newSecret(32) : undefined;
-    const app = await buildApp({ config, db, services, controlToken });
+    const app = await buildApp({ config, db, services, metrics: createRegistry(), controlToken });
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
@@ -46,7 +47,12 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
     if (controlToken) writeControlFile(config.DATA_DIR, { pid: process.pid, url, token: controlToken });
     const worker = hooks.webhookWorker === false
       ? null
-      : new WebhookWorker(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, log: app.log, ...hooks.webhookWorker });
+      : new WebhookWorker(db.prisma, {
+          allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+          log: app.log,
+          onDelivery: (r) => webhookDeliveries.inc({ outcome: r.outcome }),
+          ...hooks.webhookWorker,
+        });
     const unlisten = worker ? services.webhookNudge.listen(() => worker.nudge()) : () => {};
     worker?.start();
 
@@ -55,14 +61,19 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
       db,
       services,
       url,
+      // The one place that stops everything, in order: CLI commands stop asking this server; it
+      // stops accepting and lets the requests in flight finish (they still write); background
+      // workers stop next, after the requests and before the database they both use; then the
+      // database closes and the embedded lock goes.
       async close() {
-        await app.close();
-        unlisten();
-        await worker?.stop();
-        await db.close();
-        if (release) {
-          removeControlFile(config.DATA_DIR);
-          await release();
+        if (release) removeControlFile(config.DATA_DIR);
+        try {
+          await app.close();
+          unlisten();
+          await worker?.stop();
+        } finally {
+          await db.close();
+          await release?.();
         }
       },
     };

@@ -57,7 +57,7 @@ export function buildCli(): Command {
           );
         },
       });
-      closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+      closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: server.app.log }, async ({ signal, err }) => {
         if (err) server.app.log.error({ err }, "shutting down after an error");
         else server.app.log.info({ signal }, "shutting down");
         await server.close();

@@ -11,6 +11,7 @@ import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, GateRow, Idempotency, MemberChangeOutcome, MemberRef } from "./types.js";
 import { isUniqueViolation } from "./pg-errors.js";
 import { queuePointEvent } from "../webhooks/events.js";
+import { ledgerWrites } from "../metrics.js";
 
 export interface MemberChange {
   gate: Gate;
@@ -147,5 +148,6 @@ function outcome(row: Row, c: MemberChange): MemberChangeOutcome {
   if (row.entry_id === null) {
     return { gate, status: c.delta < 0 ? "insufficient_balance" : "above_maximum" };
   }
+  ledgerWrites.inc({ kind: c.kind });
   return { gate, status: "applied", memberNo: row.member_no, balance: row.balance_after!, entryId: row.entry_id };
 }

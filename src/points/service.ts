@@ -10,6 +10,7 @@ import { readMemberBalance, readMemberHistory, type HistoryEntry } from "../ledg
 import type { GateRow, MemberRef } from "../ledger/types.js";
 import { openApiGate, type OpenGateRow } from "../stores/gate.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
+import { rateLimitRejections } from "../metrics.js";
 
 export type PointsFailure =
   | "auth_failed"
@@ -131,7 +132,10 @@ export class PointsService {
 function passGate(row: GateRow | null): void {
   const gate = row as unknown as OpenGateRow | null;
   if (!gate) throw new PointsError("auth_failed");
-  if (!gate.within_limit) throw new PointsError("rate_limited");
+  if (!gate.within_limit) {
+    rateLimitRejections.inc({ api: "open" });
+    throw new PointsError("rate_limited");
+  }
 }
 
 /** Identifies an operation and its parameters, so that a reused idempotency key can be told apart. */

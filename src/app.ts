@@ -3,6 +3,8 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import formbody from "@fastify/formbody";
+import helmet from "@fastify/helmet";
+import type { Registry } from "prom-client";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Config } from "./config.js";
 import type { Database } from "./db/client.js";
@@ -10,6 +12,9 @@ import type { Services } from "./services.js";
 import { loggerOptions, OneLinePerRequest } from "./log.js";
 import errors from "./plugins/errors.js";
 import requestId from "./plugins/request-id.js";
+import drain from "./plugins/drain.js";
+import openapi from "./plugins/openapi.js";
+import metrics from "./plugins/metrics.js";
 import { healthRoutes } from "./api/health.js";
 import { openApiRoutes } from "./api/open/routes.js";
 import { stampApiRoutes } from "./api/stamp/routes.js";
@@ -19,11 +24,19 @@ export interface AppDeps {
   config: Config;
   db: Database;
   services: Services;
+  /** This app's metrics registry (see src/metrics.ts). */
+  metrics: Registry;
   /** Local control token for the CLI (see src/cli/remote.ts), besides ADMIN_TOKEN. */
   controlToken?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Timeouts as in fastify/demo's server, so that slow or idle clients cannot hold connections:
+ * a whole request within 60 s, its headers within 15 s, an idle keep-alive connection 10 s.
+ */
+const TIMEOUTS = { connectionTimeout: 120_000, requestTimeout: 60_000, keepAliveTimeout: 10_000, http: { headersTimeout: 15_000 } };
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db, services } = deps;
@@ -36,6 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     bodyLimit: config.BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
+    ...TIMEOUTS,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -43,16 +57,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(errors);
   await app.register(requestId);
+  await app.register(drain);
   await app.register(formbody);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      // The server speaks plain HTTP (TLS ends at the load balancer); upgrading would break /docs on localhost.
+      directives: { upgradeInsecureRequests: null },
+    },
+  });
+  // Before the routes: @fastify/swagger documents the routes registered after it.
+  await app.register(openapi, { publicBaseUrl: config.publicBaseUrl });
+  await app.register(metrics, { registry: deps.metrics, db });
 
   await app.register(healthRoutes(db));
   await app.register(openApiRoutes({ points: services.points, phoneRegion: config.PHONE_REGION }));
   await app.register(stampApiRoutes(services.stamps));
-  await app.register(
-    adminRoutes({
-      ctx: { services, db },
-      tokens: [config.ADMIN_TOKEN, deps.controlToken].filter((t): t is string => !!t),
-    }),
-  );
+  await app.register(adminRoutes({ ctx: { services, db }, adminToken: config.ADMIN_TOKEN, controlToken: deps.controlToken }));
   return app;
 }

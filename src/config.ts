@@ -1,10 +1,28 @@
 // The whole configuration, from the environment only, validated once at start.
+import { isIP } from "node:net";
 import { z } from "zod";
 import { getCountries, type CountryCode } from "libphonenumber-js";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
+
+/** An IP address or CIDR block, e.g. `10.0.0.0/8`. */
+const isAddressOrBlock = (entry: string) => {
+  const [address = "", bits, ...rest] = entry.split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+};
+
+/** `true`/`false`, or the load balancers' addresses: trust X-Forwarded-* only from those. */
+const trustProxy = z.union([
+  bool,
+  z
+    .string()
+    .transform((v) => v.split(",").map((a) => a.trim()))
+    .refine((list) => list.every(isAddressOrBlock), "true, false, or comma-separated IP addresses or CIDR blocks"),
+]);
 
 const timeZone = z.string().refine((tz) => {
   try {
@@ -37,10 +55,13 @@ const schema = z.object({
   POINT_COUNT_MAX: z.coerce.number().int().min(1).max(1_000_000_000).default(1_000_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: trustProxy.default(false),
 });
 
 export type Config = z.infer<typeof schema> & { publicBaseUrl: string };
+
+/** The names of every variable read, for the documentation's checks. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
 
 export class ConfigError extends Error {}
 

@@ -56,6 +56,8 @@ export class OneLinePerRequest extends LogController {
         method: request.method,
         url: safeUrl(request.url),
         route: request.routeOptions.url,
+        // The client's address: X-Forwarded-For's when TRUST_PROXY trusts the load balancer.
+        remoteAddress: request.ip,
         statusCode: reply.statusCode,
         responseTime: Math.round(reply.elapsedTime * 10) / 10,
         ...(error ? { err: error } : {}),

@@ -7,6 +7,8 @@ import { lockEmbedded, removeControlFile, writeControlFile } from "./db/embedded
 import { createServices, type Services } from "./services.js";
 import { buildApp } from "./app.js";
 import { newSecret } from "./secrets.js";
+import { WebhookWorker, type WorkerOptions } from "./webhooks/worker.js";
+import { createRegistry, webhookDeliveries } from "./metrics.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -32,10 +34,13 @@ async function createDemo(services: Services): Promise<DemoStore> {
   return { id: store.id, auth_code: store.auth_code, api_key: key, card_idx: card.cardIdx };
 }
 
-export async function startServer(
-  config: Config,
-  hooks: { onDemoStore?: (demo: DemoStore, server: RunningServer) => void } = {},
-): Promise<RunningServer> {
+export interface ServerOptions {
+  onDemoStore?: (demo: DemoStore, server: RunningServer) => void;
+  /** Settings of the webhook delivery worker (tests shorten its timings); false runs none. */
+  webhookWorker?: Omit<WorkerOptions, "allowPrivate" | "log"> | false;
+}
+
+export async function startServer(config: Config, hooks: ServerOptions = {}): Promise<RunningServer> {
   const release = config.DATABASE_URL ? null : await lockEmbedded(config.DATA_DIR);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DB_POOL_SIZE });
   try {
@@ -43,24 +48,41 @@ export async function startServer(
     const services = createServices(db, config);
     const demo = db.kind === "pglite" && (await services.stores.list()).length === 0 ? await createDemo(services) : null;
     const controlToken = release ? newSecret(32) : undefined;
-    const app = await buildApp({ config, db, services, controlToken });
+    const app = await buildApp({ config, db, services, metrics: createRegistry(), controlToken });
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const url = `http://127.0.0.1:${port}`;
     if (controlToken) writeControlFile(config.DATA_DIR, { pid: process.pid, url, token: controlToken });
+    const worker = hooks.webhookWorker === false
+      ? null
+      : new WebhookWorker(db.prisma, {
+          allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+          log: app.log,
+          onDelivery: (r) => webhookDeliveries.inc({ outcome: r.outcome }),
+          ...hooks.webhookWorker,
+        });
+    const unlisten = worker ? services.webhookNudge.listen(() => worker.nudge()) : () => {};
+    worker?.start();
 
     const server: RunningServer = {
       app,
       db,
       services,
       url,
+      // The one place that stops everything, in order: CLI commands stop asking this server; it
+      // stops accepting and lets the requests in flight finish (they still write); background
+      // workers stop next, after the requests and before the database they both use; then the
+      // database closes and the embedded lock goes.
       async close() {
-        await app.close();
-        await db.close();
-        if (release) {
-          removeControlFile(config.DATA_DIR);
-          await release();
+        if (release) removeControlFile(config.DATA_DIR);
+        try {
+          await app.close();
+          unlisten();
+          await worker?.stop();
+        } finally {
+          await db.close();
+          await release?.();
         }
       },
     };

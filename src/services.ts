@@ -7,6 +7,8 @@ import { verifyLedger } from "./ledger/verify.js";
 import { StampService } from "./stamps/service.js";
 import { ApiKeyService } from "./stamps/api-keys.js";
 import { CardService } from "./stamps/cards.js";
+import { WebhookService } from "./webhooks/service.js";
+import { WebhookNudge } from "./webhooks/nudge.js";
 
 export interface Services {
   stores: StoreService;
@@ -14,17 +16,23 @@ export interface Services {
   stamps: StampService;
   apiKeys: ApiKeyService;
   cards: CardService;
+  webhooks: WebhookService;
+  /** Rung by services after a change that may have queued a webhook event (the worker listens). */
+  webhookNudge: WebhookNudge;
   verify: () => ReturnType<typeof verifyLedger>;
 }
 
 export function createServices(db: Database, config: Config): Services {
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
+  const webhookNudge = new WebhookNudge();
   return {
     stores,
-    points: new PointsService(db.prisma, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX }),
+    points: new PointsService(db.prisma, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX }, webhookNudge),
     stamps: new StampService(db.prisma, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }),
     apiKeys: new ApiKeyService(db.prisma, stores),
     cards: new CardService(db.prisma, stores),
+    webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+    webhookNudge,
     verify: () => verifyLedger(db.prisma),
   };
 }

@@ -69,7 +69,7 @@ export function buildCli(): Command {
           );
         },
       });
-      closeWithGrace({ delay: SHUTDOWN_GRACE_MS }, async ({ signal, err }) => {
+      closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: server.app.log }, async ({ signal, err }) => {
         if (err) server.app.log.error({ err }, "shutting down after an error");
         else server.app.log.info({ signal }, "shutting down");
         await server.close();
@@ -106,6 +106,13 @@ export function buildCli(): Command {
     new Option("--onsite-pwd <password>", "staff password; turns the on-site option on"),
   ]);
   operationCommand(card, "list", "card list", [storeIdOption()]);
+
+  const webhook = program.command("webhook").description("manage a store's webhook");
+  operationCommand(webhook, "set", "webhook set", [storeIdOption(), new Option("--url <u>", "http or https URL").makeOptionMandatory()]);
+  operationCommand(webhook, "clear", "webhook clear", [storeIdOption()]);
+  operationCommand(webhook, "show", "webhook show", [storeIdOption()]);
+  operationCommand(webhook, "deliveries", "webhook deliveries", [storeIdOption(), new Option("--limit <n>", "how many events (default 20)")]);
+  operationCommand(webhook, "resend", "webhook resend", [new Option("--event <id>", "event id").makeOptionMandatory()]);
   return program;
 }
 

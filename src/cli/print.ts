@@ -15,7 +15,7 @@ export function printResult(result: unknown, json: boolean): void {
   } else {
     lines.push(...describe(result));
   }
-  for (const secret of ["auth_code", "key"]) {
+  for (const secret of ["auth_code", "key", "secret"]) {
     if (result && typeof result === "object" && secret in result) lines.push(`(${secret} is shown once: keep it now)`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -1,7 +1,8 @@
 // A change of a member's balance in a pool (save, use): one SQL statement that checks the gate,
 // resolves or registers the member, replays an earlier answer for a reused idempotency key,
 // changes the balance only if the result stays within 0..maximum, and writes the ledger row and
-// the idempotency record. Every check and write happens inside that one statement, so concurrent
+// the idempotency record and, for a store with a webhook, the event that reports it (the outbox,
+// src/webhooks/events.ts). Every check and write happens inside that one statement, so concurrent
 // calls serialise on the rows they touch (counter, then member, then account) and never lose an
 // update; the CHECK constraints on ledger_account are the backstop.
 import { Prisma } from "../generated/prisma/client.js";
@@ -9,6 +10,8 @@ import type { Prisma as Db } from "../db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, GateRow, Idempotency, MemberChangeOutcome, MemberRef } from "./types.js";
 import { isUniqueViolation } from "./pg-errors.js";
+import { queuePointEvent } from "../webhooks/events.js";
+import { ledgerWrites } from "../metrics.js";
 
 export interface MemberChange {
   gate: Gate;
@@ -80,13 +83,22 @@ async function run(db: Db, c: MemberChange): Promise<MemberChangeOutcome> {
       INSERT INTO ledger_entry (account_id, store_id, kind, delta, balance_after)
       SELECT account.id, target.store_id, ${c.kind}::"EntryKind", ${c.delta}::int, account.balance
         FROM account, target
-      RETURNING id, balance_after
+      RETURNING id, delta, balance_after, created_at
     ),
     remembered AS (
       INSERT INTO idempotency_key (store_id, key, fingerprint, entry_id)
       SELECT target.store_id, ${key}::text, ${fingerprint}::text, entry.id
         FROM target, entry WHERE ${key}::text IS NOT NULL
-    )
+    ),
+    event AS (${queuePointEvent(c.kind.toUpperCase(), {
+      from: Prisma.sql`target, entry`,
+      storeId: Prisma.sql`target.store_id`,
+      memberNo: Prisma.sql`target.member_id`,
+      entryId: Prisma.sql`entry.id`,
+      delta: Prisma.sql`entry.delta`,
+      balanceAfter: Prisma.sql`entry.balance_after`,
+      createdAt: Prisma.sql`entry.created_at`,
+    })})
     SELECT to_jsonb(gate) AS gate,
            (SELECT member_id FROM target) AS member_no,
            entry.id AS entry_id, entry.balance_after,
@@ -136,5 +148,6 @@ function outcome(row: Row, c: MemberChange): MemberChangeOutcome {
   if (row.entry_id === null) {
     return { gate, status: c.delta < 0 ? "insufficient_balance" : "above_maximum" };
   }
+  ledgerWrites.inc({ kind: c.kind });
   return { gate, status: "applied", memberNo: row.member_no, balance: row.balance_after!, entryId: row.entry_id };
 }

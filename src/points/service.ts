@@ -9,6 +9,8 @@ import { changeMemberBalance } from "../ledger/member-change.js";
 import { readMemberBalance, readMemberHistory, type HistoryEntry } from "../ledger/reads.js";
 import type { GateRow, MemberRef } from "../ledger/types.js";
 import { openApiGate, type OpenGateRow } from "../stores/gate.js";
+import type { WebhookNudge } from "../webhooks/nudge.js";
+import { rateLimitRejections } from "../metrics.js";
 
 export type PointsFailure =
   | "auth_failed"
@@ -54,6 +56,8 @@ export class PointsService {
   constructor(
     private readonly db: Db,
     private readonly config: PointsConfig,
+    /** Rung after a change commits: it may have queued a webhook event. */
+    private readonly webhooks: WebhookNudge,
   ) {}
 
   save(caller: Caller, change: Change) {
@@ -101,6 +105,8 @@ export class PointsService {
     });
     switch (out.status) {
       case "applied":
+        this.webhooks.ring();
+        return { memberNo: out.memberNo, balance: out.balance };
       case "replayed":
         return { memberNo: out.memberNo, balance: out.balance };
       case "refused":
@@ -126,7 +132,10 @@ export class PointsService {
 function passGate(row: GateRow | null): void {
   const gate = row as unknown as OpenGateRow | null;
   if (!gate) throw new PointsError("auth_failed");
-  if (!gate.within_limit) throw new PointsError("rate_limited");
+  if (!gate.within_limit) {
+    rateLimitRejections.inc({ api: "open" });
+    throw new PointsError("rate_limited");
+  }
 }
 
 /** Identifies an operation and its parameters, so that a reused idempotency key can be told apart. */

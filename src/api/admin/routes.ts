@@ -1,12 +1,15 @@
 // The admin HTTP API: every operator operation under /admin, behind `Authorization: Bearer`.
 // Accepted tokens are ADMIN_TOKEN and the server's local control token (written to DATA_DIR for
-// the `stampd` CLI on the same machine); with neither, the routes answer 404 as if absent.
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import { ZodError } from "zod";
+// the `stampd` CLI on the same machine). Without ADMIN_TOKEN the admin API is off: every request
+// not carrying the control token gets the server's ordinary 404, as if the routes were absent.
+// The routes are registered either way, so the OpenAPI document always describes them.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { z, ZodError } from "zod";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../../errors.js";
-import { operations, type OperationContext } from "../../admin/operations.js";
+import { operations, type Operation, type OperationContext } from "../../admin/operations.js";
 import { equalsConstantTime } from "../../secrets.js";
 import { isClientError, type AnswerError } from "../../plugins/errors.js";
+import { SECURITY } from "../../plugins/openapi.js";
 
 class UnauthorizedError extends Error {}
 
@@ -24,21 +27,47 @@ const answerAdminError: AnswerError = (err) => {
   return { status: 500, body: body("INTERNAL", "internal error"), expected: false };
 };
 
+const adminError = z.object({ error: z.string(), message: z.string() });
+const ANSWERS = {
+  200: z.unknown().describe("the operation's result, as `stampd <command> --json` prints it"),
+  400: adminError.describe("INVALID_ARGUMENT: the input is wrong (the message names the field)"),
+  401: adminError.describe("UNAUTHORIZED: missing or wrong bearer token"),
+  404: adminError.describe("NOT_FOUND: no such object, or the admin API is off (ADMIN_TOKEN not set)"),
+  409: adminError.describe("CONFLICT: the change clashes with existing data"),
+};
+
 export interface AdminDeps {
   ctx: OperationContext;
-  /** Bearer tokens accepted; empty means the admin API is off. */
-  tokens: string[];
+  /** ADMIN_TOKEN; unset turns the admin API off. */
+  adminToken?: string;
+  /** The local control token of the CLI on this machine, accepted even when the API is off. */
+  controlToken?: string;
 }
 
-export const adminRoutes = ({ ctx, tokens }: AdminDeps): FastifyPluginAsync =>
-  async (app) => {
-    if (tokens.length === 0) return;
+/** The operation's input as the admin API receives it: path segments, then query string or body. */
+function wireSchema(op: Operation) {
+  const where = op.method === "GET" ? "querystring" : "body";
+  const segments = [...op.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+  if (segments.length === 0 || !(op.input instanceof z.ZodObject)) return { [where]: op.input };
+  // zod's mask type wants literal keys; these come from the path at run time.
+  const mask = Object.fromEntries(segments.map((name) => [name, true])) as Record<string, true> & Record<number, never>;
+  return { params: op.input.pick(mask), [where]: op.input.omit(mask) };
+}
 
-    const authorize = async (request: FastifyRequest) => {
+export const adminRoutes = ({ ctx, adminToken, controlToken }: AdminDeps): FastifyPluginAsync =>
+  async (app) => {
+    const tokens = [adminToken, controlToken].filter((t): t is string => !!t);
+
+    const authorize = async (request: FastifyRequest, reply: FastifyReply) => {
       const m = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "");
       // Every token is compared, so the time taken does not tell which one nearly matched.
       const matches = tokens.map((t) => (m ? equalsConstantTime(m[1]!, t) : false));
-      if (!matches.includes(true)) throw new UnauthorizedError();
+      if (matches.includes(true)) return;
+      if (!adminToken) {
+        reply.callNotFound();
+        return reply;
+      }
+      throw new UnauthorizedError();
     };
 
     for (const op of operations) {
@@ -49,8 +78,10 @@ export const adminRoutes = ({ ctx, tokens }: AdminDeps): FastifyPluginAsync =>
         schema: {
           tags: ["admin"],
           summary: op.summary,
-          security: [{ bearer: [] }],
-          ...(op.method === "GET" ? { querystring: op.input } : { body: op.input }),
+          description: `CLI: \`stampd ${op.name}\``,
+          security: [{ [SECURITY.admin]: [] }],
+          ...wireSchema(op),
+          response: ANSWERS,
         },
         // Validation happens in the handler, after authorization.
         validatorCompiler: () => (data) => ({ value: data }),
@@ -66,4 +97,3 @@ export const adminRoutes = ({ ctx, tokens }: AdminDeps): FastifyPluginAsync =>
       });
     }
   };
-

@@ -16,6 +16,16 @@ export const FAILURES: Record<PointsFailure | "internal", { code: string; msg: s
   internal: { code: "INTERNAL", msg: "일시적인 오류입니다. 잠시 후 다시 시도해 주세요" },
 };
 
+/** The failure codes, for the wire schema (and so the OpenAPI document). */
+export const FAILURE_CODES = Object.values(FAILURES).map((f) => f.code) as [string, ...string[]];
+
+/** The failure table in Markdown, for the OpenAPI document. */
+export const FAILURE_TABLE = [
+  "| code | msg |",
+  "|---|---|",
+  ...Object.values(FAILURES).map((f) => `| \`${f.code}\` | ${f.msg} |`),
+].join("\n");
+
 export interface Failure {
   result: false;
   code: string;

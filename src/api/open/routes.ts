@@ -6,7 +6,7 @@ import type { FastifyRequest } from "fastify";
 import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import { PointsError, type PointsService } from "../../points/service.js";
-import { answerOpenError } from "./answers.js";
+import { answerOpenError, FAILURE_CODES, FAILURE_TABLE } from "./answers.js";
 import {
   changeWire,
   historyWire,
@@ -22,7 +22,10 @@ import {
 
 const CONTENT: Record<string, string> = { save: "적립", use: "차감", transfer: "양도", reversal: "취소" };
 
-const failureSchema = z.object({ result: z.literal(false), code: z.string(), msg: z.string() });
+const failureSchema = z
+  .object({ result: z.literal(false), code: z.enum(FAILURE_CODES), msg: z.string() })
+  .meta({ id: "OpenApiFailure", description: `A refused call (still HTTP 200):\n\n${FAILURE_TABLE}` });
+const ANSWERS = `Always answers HTTP 200: \`result\` true with the data, or false with one of these codes (\`msg\` may add the parameter at fault in parentheses):\n\n${FAILURE_TABLE}`;
 const changed = z.object({ result: z.literal(true), msg: z.literal("ok"), member_no: z.number(), total_point: z.number() });
 const balance = z.object({ result: z.literal(true), msg: z.literal("ok"), member_no: z.number(), total_count: z.number() });
 const history = z.object({
@@ -92,6 +95,7 @@ export const openApiRoutes = ({ points, phoneRegion }: OpenApiDeps): FastifyPlug
           schema: {
             tags: ["OPEN API (Stampang)"],
             summary,
+            description: ANSWERS,
             querystring: wire,
             ...(method === "POST" ? { body: wire.optional() } : {}),
             response: { 200: z.union([ok, failureSchema]) },

@@ -28,7 +28,7 @@ export function createServices(db: Database, config: Config): Services {
   return {
     stores,
     points: new PointsService(db.prisma, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX }, webhookNudge),
-    stamps: new StampService(db.prisma, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }),
+    stamps: new StampService(db.prisma, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }, webhookNudge),
     apiKeys: new ApiKeyService(db.prisma, stores),
     cards: new CardService(db.prisma, stores),
     webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),

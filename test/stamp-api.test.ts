@@ -461,6 +461,26 @@ describe("concurrency", () => {
     expect((await ledgerOf(idx)).rows.filter((r) => r[0] === "stamp_use")).toHaveLength(1);
   });
 
+  it("simultaneous adds and removes while the stamp moves between cards: nothing lost, maximum always the card's", async () => {
+    const big = (await s.services.cards.create({ store: store.id, name: "Big", title: "20 stamps", maxStamps: 20 })).cardIdx;
+    const idx = await newStamp();
+    ok(await call("update", { stampIdx: idx, stamps: 5 }));
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      i % 5 === 0 ? call("update", { stampIdx: idx, cardIdx: i % 10 === 0 ? big : card, memo: `move ${i}` }) : call(i % 2 ? "add" : "remove", { stampIdx: idx }),
+    );
+    const answers = await Promise.all(calls);
+    // Moving to the ten-stamp card is refused (1000) while the count is above ten; an add may find
+    // the card full and a remove find it empty; nothing else may happen (no 2001 above all).
+    const allowed = (i: number) => (i % 5 === 0 ? [0, 1000] : i % 2 ? [0, 2006] : [0, 2007]);
+    expect(answers.filter((a, i) => !allowed(i).includes(a.code))).toEqual([]);
+    const l = await ledgerOf(idx);
+    const changes = answers.filter((a, i) => a.code === 0 && i % 5 !== 0).length;
+    expect(l.rows.filter((r) => r[0] !== "stamp_set")).toHaveLength(changes);
+    expect(l.rows.reduce((sum, r) => sum + (r[1] as number), 0)).toBe(l.balance);
+    expect(l.max).toBe(l.stamp.cardId === big ? 20 : 10);
+    expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
+  });
+
   it("simultaneous adds, removes, sets and a delete keep the count equal to its rows", async () => {
     const idx = await newStamp();
     const calls = Array.from({ length: 40 }, (_, i) =>

@@ -1,19 +1,26 @@
 // Issued stamp cards on the ledger: a stamp's count is the balance of its own ledger_account
 // (max_balance = the card's maxStamps), and every change of the count or of the used flag writes
-// one ledger_entry. Each call is ONE statement after the caller's gate: it locks the stamp of the
-// gate's store (then its account), decides from the locked, latest rows which rule refuses the
-// change, if any, and otherwise writes the change and its rows. Every writer locks the stamp
-// before the account, so concurrent calls on one stamp run one after the other and each sees the
-// previous one's result: thirty simultaneous adds on a ten-stamp card give ten stamps and ten rows.
+// one ledger_entry and, for a store with a webhook, its STAMP event (the outbox,
+// src/webhooks/events.ts). Each call is ONE statement after the caller's gate: it locks the stamp
+// of the gate's store, then its account, decides from those locked rows which rule refuses the
+// change, if any, and otherwise writes the change, its rows and its events. Every writer locks the
+// stamp before the account, so concurrent calls on one stamp run one after the other and each
+// sees the previous one's result: thirty simultaneous adds on a ten-stamp card give ten stamps
+// and ten rows.
 //
-// The writes set values computed from those locked rows (`balance = v.new_balance`), never from
-// the row as the UPDATE itself re-reads it: under concurrency, PostgreSQL evaluated an UPDATE's
-// `a.balance + 1` against an older version of a row that the same statement had already locked
-// FOR UPDATE, and the CHECK constraints refused the result (caught by test/stamp-api.test.ts,
-// "simultaneous adds, removes, sets and a delete").
+// The UPDATEs write every changeable column from the locked rows (FOR UPDATE returns their latest
+// versions), never from the row as the UPDATE itself re-reads it: when another transaction had
+// changed the row after this statement began, PostgreSQL 15 evaluated the UPDATE's expressions on
+// the version before the one this statement had locked (seen as xmin one behind), so
+// `balance = balance + 1` broke the CHECKs and unchanged columns could go back a version.
+// test/stamp-api.test.ts ("concurrency") catches it.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Prisma as Db } from "../db/client.js";
+import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, GateRow } from "./types.js";
+import { ledgerWrites } from "../metrics.js";
+import { queueWebhookEvent } from "../webhooks/events.js";
+import { stampPayloadSql, type StampPayloadV1, type StampView } from "../stamps/payload.js";
 
 /** Why a stamp call changed nothing (the gate's own refusals aside). */
 export type StampRefusal =
@@ -38,18 +45,48 @@ export interface StampOutcome {
   refusal: StampRefusal | null;
 }
 
+/** What every stamp statement needs besides its own parameters. */
+export interface StampContext {
+  gate: Gate;
+  /** How the stamp object of webhook events (and validate) shows domains and dates. */
+  view: StampView;
+}
+
+/** The stamp's columns that a change may write; the others never change. */
+const CHANGEABLE = [
+  "card_id",
+  "valid_from",
+  "valid_until",
+  "active",
+  "used",
+  "used_at",
+  "user_id",
+  "user_name",
+  "user_phone",
+  "user_email",
+  "user_etc1",
+  "user_etc2",
+  "memo",
+  "domain",
+  "pin_hash",
+  "deleted_at",
+] as const;
+type StampColumn = (typeof CHANGEABLE)[number];
+
 /**
  * The stamp of the gate's store (`target`), with why it is not usable now, if it is not. With
  * `lock` the stamp row is locked in a query of its own (`stamp_row`), which returns its latest
  * version, re-checked against the conditions, rather than the one this statement's snapshot saw.
+ * That query reads no other table: PostgreSQL re-checks a row that changed while it waited
+ * against the rows it had joined before, so a join on `card_id` would lose a stamp whose card had
+ * just changed. The store's cards come in as an array computed once (an InitPlan) instead.
  */
 function target(stampIdx: number, lock: boolean): Prisma.Sql {
   return Prisma.sql`
     stamp_row AS MATERIALIZED (
-      SELECT s.id, s.account_id, s.card_id, s.active, s.used, s.used_at, s.valid_from, s.valid_until
-        FROM stamp s
+      SELECT s.* FROM stamp s
        WHERE s.id = ${stampIdx}::int AND s.deleted_at IS NULL
-         AND EXISTS (SELECT 1 FROM card c JOIN gate ON gate.allowed AND c.store_id = gate.store_id WHERE c.id = s.card_id)
+         AND s.card_id = ANY (ARRAY(SELECT c.id FROM card c JOIN gate ON gate.allowed AND c.store_id = gate.store_id))
        ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}
     ),
     target AS MATERIALIZED (
@@ -62,7 +99,7 @@ function target(stampIdx: number, lock: boolean): Prisma.Sql {
     )`;
 }
 
-/** The stamp's account, locked after the stamp: FOR UPDATE returns its latest committed balance. */
+/** The stamp's account, locked after the stamp: FOR UPDATE returns its latest committed version. */
 const lockedAccount = Prisma.sql`
     account AS MATERIALIZED (
       SELECT a.id, a.balance, a.max_balance FROM ledger_account a
@@ -70,22 +107,78 @@ const lockedAccount = Prisma.sql`
        FOR UPDATE
     )`;
 
-/** A validity period is `from..until` with `until` at most five years after the call's date. */
-const badPeriod = (from: Prisma.Sql, until: Prisma.Sql) =>
-  Prisma.sql`(${from} > ${until} OR ${until} > (gate.today + interval '5 years')::date)`;
+/** `stamp_written`: the stamp with `changes`, every other changeable column as locked. */
+function writeStamp(changes: Partial<Record<StampColumn, Prisma.Sql>>): Prisma.Sql {
+  const sets = CHANGEABLE.map((column) => Prisma.sql`${Prisma.raw(column)} = ${changes[column] ?? Prisma.raw(`target.${column}`)}`);
+  return Prisma.sql`
+    stamp_written AS (
+      UPDATE stamp s SET ${Prisma.join(sets)}, updated_at = now()
+        FROM target, verdict v WHERE s.id = target.id AND v.refusal IS NULL
+      RETURNING s.*
+    )`;
+}
+
+/** `account_written`: the account with the count and maximum computed from the locked rows. */
+function writeAccount(balance: Prisma.Sql, maxBalance: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    account_written AS (
+      UPDATE ledger_account a SET balance = ${balance}, max_balance = ${maxBalance}, updated_at = now()
+        FROM account, verdict v WHERE a.id = account.id AND v.refusal IS NULL
+      RETURNING a.id, a.balance, a.max_balance
+    )`;
+}
+
+/** The webhook action of each kind of stamp row; a stamp_unuse row has none. */
+const ACTIONS: { action: string; rows: Prisma.Sql }[] = [
+  { action: "ADD", rows: Prisma.sql`kind = 'stamp_add' OR (kind = 'stamp_set' AND delta > 0)` },
+  { action: "REMOVE", rows: Prisma.sql`kind = 'stamp_remove' OR (kind = 'stamp_set' AND delta < 0)` },
+  { action: "USE", rows: Prisma.sql`kind = 'stamp_use'` },
+];
 
 /**
- * Runs `ctes` after the gate, the locked stamp (`target`) and its locked `account`; they define
- * `verdict`, one row when the stamp was found, with `found` and `refusal`.
+ * `entry`: one row per `rows` (kind, delta), for the written account, and the STAMP event of each
+ * row that has an action, with the stamp as it is after the change.
  */
-async function runOnStamp(db: Db, gate: Gate, stampIdx: number, ctes: Prisma.Sql): Promise<StampOutcome> {
-  const [row] = await db.$queryRaw<{ gate: GateRow | null; refusal: StampRefusal | null }[]>`
-    WITH ${gate},
+function writeEntries(rows: Prisma.Sql, view: StampView): Prisma.Sql {
+  const payload = stampPayloadSql("s", "c", { stamps: Prisma.sql`a.balance`, maxStamps: Prisma.sql`a.max_balance` }, view);
+  const events = ACTIONS.map(
+    ({ action, rows: which }, i) => Prisma.sql`
+    ${Prisma.raw(`event_${i}`)} AS (${queueWebhookEvent({
+      resource: "STAMP",
+      action,
+      from: Prisma.sql`(SELECT * FROM entry WHERE ${which}) e
+                        CROSS JOIN stamp_written s JOIN card c ON c.id = s.card_id CROSS JOIN account_written a`,
+      storeId: Prisma.sql`(SELECT store_id FROM gate)`,
+      change: Prisma.sql`e.delta`,
+      occurredAt: Prisma.sql`e.created_at`,
+      object: payload,
+    })})`,
+  );
+  return Prisma.sql`
+    entry AS (
+      INSERT INTO ledger_entry (account_id, store_id, kind, delta, balance_after)
+      SELECT account_written.id, gate.store_id, r.kind::"EntryKind", r.delta, account_written.balance
+        FROM account_written, gate, (${rows}) r
+       ORDER BY r.n
+      RETURNING id, kind, delta, created_at
+    ),
+    ${Prisma.join(events)}`;
+}
+
+/**
+ * Runs `ctes` after the gate, the locked stamp (`target`) and its locked `account`. They define
+ * `verdict` (one row when the stamp was found, with `found` and `refusal`) and may write `entry`.
+ */
+async function runOnStamp(db: Db, ctx: StampContext, stampIdx: number, ctes: Prisma.Sql, writesEntries: boolean): Promise<StampOutcome> {
+  const [row] = await db.$queryRaw<{ gate: GateRow | null; refusal: StampRefusal | null; kinds: EntryKind[] | null }[]>`
+    WITH ${ctx.gate},
     ${target(stampIdx, true)},
     ${lockedAccount},
     ${ctes}
-    SELECT to_jsonb(gate) AS gate, CASE WHEN verdict.found IS NULL THEN 'not_found' ELSE verdict.refusal END AS refusal
+    SELECT to_jsonb(gate) AS gate, CASE WHEN verdict.found IS NULL THEN 'not_found' ELSE verdict.refusal END AS refusal,
+           ${writesEntries ? Prisma.sql`(SELECT array_agg(kind::text) FROM entry)` : Prisma.sql`NULL::text[]`} AS kinds
       FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`;
+  for (const kind of row!.kinds ?? []) ledgerWrites.inc({ kind });
   return { gate: row!.gate, refusal: row!.refusal };
 }
 
@@ -99,9 +192,12 @@ export type CountChange =
  * admin correction, so the stamp need not be usable). redeem: marks a usable, full stamp used,
  * once, after the card's on-site password when it has one.
  */
-export async function changeStamp(db: Db, gate: Gate, stampIdx: number, change: CountChange): Promise<StampOutcome> {
-  const delta = change.action === "add" ? 1 : change.action === "remove" ? -1 : 0;
-  const kind = change.action === "add" ? "stamp_add" : change.action === "remove" ? "stamp_remove" : "stamp_use";
+export async function changeStamp(db: Db, ctx: StampContext, stampIdx: number, change: CountChange): Promise<StampOutcome> {
+  const { delta, kind } = {
+    add: { delta: 1, kind: "stamp_add" },
+    remove: { delta: -1, kind: "stamp_remove" },
+    redeem: { delta: 0, kind: "stamp_use" },
+  }[change.action];
   const password = change.action === "redeem" ? change.onsitePassword : null;
   const refusal = {
     add: Prisma.sql`COALESCE(target.unusable, CASE WHEN account.balance >= account.max_balance THEN 'full' END)`,
@@ -113,33 +209,22 @@ export async function changeStamp(db: Db, gate: Gate, stampIdx: number, change: 
          AND sha256(convert_to(target.onsite_password, 'UTF8')) <> sha256(convert_to(${password}::text, 'UTF8')) THEN 'wrong_password'
         WHEN account.balance < account.max_balance THEN 'not_enough' END)`,
   }[change.action];
+  const redeemed = change.action === "redeem" ? { used: Prisma.sql`true`, used_at: Prisma.sql`now()` } : {};
 
   return runOnStamp(
     db,
-    gate,
+    ctx,
     stampIdx,
     Prisma.sql`
-    verdict AS (
-      SELECT true AS found, target.id AS stamp_id, account.id AS account_id, account.balance + ${delta}::int AS new_balance, ${refusal} AS refusal
-        FROM target JOIN account ON true
-    ),
-    changed AS (
-      UPDATE ledger_account a SET balance = v.new_balance, updated_at = now()
-        FROM verdict v WHERE a.id = v.account_id AND v.refusal IS NULL
-      RETURNING a.id, a.balance
-    ),
-    flagged AS (
-      UPDATE stamp s SET used = true, used_at = now(), updated_at = now()
-        FROM verdict v WHERE s.id = v.stamp_id AND v.refusal IS NULL AND ${change.action === "redeem"}::boolean
-    ),
-    entry AS (
-      INSERT INTO ledger_entry (account_id, store_id, kind, delta, balance_after)
-      SELECT changed.id, gate.store_id, ${kind}::"EntryKind", ${delta}::int, changed.balance FROM changed, gate
-    )`,
+    verdict AS (SELECT true AS found, ${refusal} AS refusal FROM target JOIN account ON true),
+    ${writeAccount(Prisma.sql`account.balance + ${delta}::int`, Prisma.sql`account.max_balance`)},
+    ${writeStamp(redeemed)},
+    ${writeEntries(Prisma.sql`SELECT 1 AS n, ${kind}::text AS kind, ${delta}::int AS delta`, ctx.view)}`,
+    true,
   );
 }
 
-/** The stamp's own columns that create and update write. Null clears an optional one. */
+/** The stamp's own fields that create and update write. Null clears an optional one. */
 export interface StampFields {
   active?: boolean;
   userId?: string;
@@ -153,7 +238,7 @@ export interface StampFields {
   domain?: string | null;
 }
 
-const COLUMNS: Record<keyof StampFields, { column: string; type: "text" | "boolean" }> = {
+const FIELD_COLUMNS: Record<keyof StampFields, { column: StampColumn; type: "text" | "boolean" }> = {
   active: { column: "active", type: "boolean" },
   userId: { column: "user_id", type: "text" },
   userName: { column: "user_name", type: "text" },
@@ -165,11 +250,11 @@ const COLUMNS: Record<keyof StampFields, { column: string; type: "text" | "boole
   domain: { column: "domain", type: "text" },
 };
 
-/** The given fields as columns and typed values, for an INSERT or an UPDATE. */
-function given(fields: StampFields): { column: Prisma.Sql; value: Prisma.Sql }[] {
-  return (Object.keys(COLUMNS) as (keyof StampFields)[])
+/** The given fields as columns and typed values. */
+function given(fields: StampFields): { column: StampColumn; value: Prisma.Sql }[] {
+  return (Object.keys(FIELD_COLUMNS) as (keyof StampFields)[])
     .filter((k) => fields[k] !== undefined)
-    .map((k) => ({ column: Prisma.raw(COLUMNS[k].column), value: Prisma.sql`${fields[k]}::${Prisma.raw(COLUMNS[k].type)}` }));
+    .map((k) => ({ column: FIELD_COLUMNS[k].column, value: Prisma.sql`${fields[k]}::${Prisma.raw(FIELD_COLUMNS[k].type)}` }));
 }
 
 export interface NewStamp extends StampFields {
@@ -179,6 +264,10 @@ export interface NewStamp extends StampFields {
   userId: string;
   pageCode: string;
 }
+
+/** A validity period is `from..until` with `until` at most five years after the call's date. */
+const badPeriod = (from: Prisma.Sql, until: Prisma.Sql) =>
+  Prisma.sql`(${from} > ${until} OR ${until} > (gate.today + interval '5 years')::date)`;
 
 /** Issues a card of the gate's store to a customer: a new account (balance 0) and its stamp. */
 export async function openStamp(db: Db, gate: Gate, s: NewStamp): Promise<StampOutcome & { stampIdx: number | null }> {
@@ -197,7 +286,7 @@ export async function openStamp(db: Db, gate: Gate, s: NewStamp): Promise<StampO
       RETURNING id
     ),
     created AS (
-      INSERT INTO stamp (card_id, account_id, valid_from, valid_until, page_code, ${Prisma.join(fields.map((f) => f.column))})
+      INSERT INTO stamp (card_id, account_id, valid_from, valid_until, page_code, ${Prisma.join(fields.map((f) => Prisma.raw(f.column)))})
       SELECT card.id, account.id, ${s.validFrom}::date, ${s.validUntil}::date, ${s.pageCode}::text, ${Prisma.join(fields.map((f) => f.value))}
         FROM card, account
       RETURNING id
@@ -223,22 +312,27 @@ export interface StampUpdate extends StampFields {
  * stamp_use or stamp_unuse row; a new card moves the account's maximum, refused while the count
  * would be above it.
  */
-export async function updateStamp(db: Db, gate: Gate, stampIdx: number, u: StampUpdate): Promise<StampOutcome> {
+export async function updateStamp(db: Db, ctx: StampContext, stampIdx: number, u: StampUpdate): Promise<StampOutcome> {
   const cardIdx = u.cardIdx ?? null;
   const stamps = u.stamps ?? null;
   const datesGiven = u.validFrom !== undefined || u.validUntil !== undefined;
-  const sets = given(u).map((f) => Prisma.sql`${f.column} = ${f.value}`);
-  if (u.resetPin) sets.push(Prisma.sql`pin_hash = NULL`);
+  const changes: Partial<Record<StampColumn, Prisma.Sql>> = {
+    card_id: Prisma.sql`v.new_card_id`,
+    valid_from: Prisma.sql`v.new_from`,
+    valid_until: Prisma.sql`v.new_until`,
+    used: Prisma.sql`v.new_used`,
+    used_at: Prisma.sql`CASE WHEN v.new_used = target.used THEN target.used_at WHEN v.new_used THEN now() END`,
+    ...Object.fromEntries(given(u).map((f) => [f.column, f.value])),
+    ...(u.resetPin ? { pin_hash: Prisma.sql`NULL` } : {}),
+  };
   return runOnStamp(
     db,
-    gate,
+    ctx,
     stampIdx,
     Prisma.sql`
     new_card AS (SELECT c.id, c.max_stamps FROM card c JOIN gate ON c.store_id = gate.store_id WHERE c.id = ${cardIdx}::int),
-    plan AS (
-      SELECT target.id AS stamp_id, account.id AS account_id, target.used AS old_used, target.used_at AS old_used_at,
-             account.balance AS old_balance,
-             COALESCE(${stamps}::int, account.balance) AS new_balance,
+    proposed AS (
+      SELECT COALESCE(${stamps}::int, account.balance) AS new_balance,
              COALESCE((SELECT max_stamps FROM new_card), account.max_balance) AS new_max,
              COALESCE((SELECT id FROM new_card), target.card_id) AS new_card_id,
              COALESCE(${u.validFrom ?? null}::date, target.valid_from) AS new_from,
@@ -247,34 +341,24 @@ export async function updateStamp(db: Db, gate: Gate, stampIdx: number, u: Stamp
         FROM target JOIN account ON true
     ),
     verdict AS (
-      SELECT plan.*, true AS found, CASE
+      SELECT proposed.*, true AS found, CASE
           WHEN ${cardIdx}::int IS NOT NULL AND NOT EXISTS (SELECT 1 FROM new_card) THEN 'card_not_found'
           WHEN ${datesGiven}::boolean AND ${badPeriod(Prisma.sql`new_from`, Prisma.sql`new_until`)} THEN 'invalid_period'
           WHEN new_balance > new_max THEN CASE WHEN ${stamps}::int IS NULL THEN 'above_new_maximum' ELSE 'above_maximum' END
         END AS refusal
-        FROM plan, gate
+        FROM proposed, gate
     ),
-    changed AS (
-      UPDATE ledger_account a SET balance = v.new_balance, max_balance = v.new_max, updated_at = now()
-        FROM verdict v WHERE a.id = v.account_id AND v.refusal IS NULL
-      RETURNING a.id, a.balance
-    ),
-    edited AS (
-      UPDATE stamp s
-         SET card_id = v.new_card_id, valid_from = v.new_from, valid_until = v.new_until, used = v.new_used,
-             used_at = CASE WHEN v.new_used = v.old_used THEN v.old_used_at WHEN v.new_used THEN now() END,
-             ${Prisma.join([...sets, Prisma.sql`updated_at = now()`])}
-        FROM verdict v WHERE s.id = v.stamp_id AND v.refusal IS NULL
-    ),
-    entry AS (
-      INSERT INTO ledger_entry (account_id, store_id, kind, delta, balance_after)
-      SELECT changed.id, gate.store_id, e.kind::"EntryKind", e.delta, changed.balance
-        FROM changed, gate, verdict v,
-             LATERAL (VALUES (1, 'stamp_set', v.new_balance - v.old_balance),
-                             (2, CASE WHEN v.new_used THEN 'stamp_use' ELSE 'stamp_unuse' END, 0)) e(n, kind, delta)
-       WHERE (e.n = 1 AND v.new_balance <> v.old_balance) OR (e.n = 2 AND v.new_used <> v.old_used)
-       ORDER BY e.n
-    )`,
+    ${writeAccount(Prisma.sql`v.new_balance`, Prisma.sql`v.new_max`)},
+    ${writeStamp(changes)},
+    ${writeEntries(
+      Prisma.sql`
+        SELECT n, kind, delta FROM verdict v, target, account,
+               LATERAL (VALUES (1, 'stamp_set', v.new_balance - account.balance, v.new_balance <> account.balance),
+                               (2, CASE WHEN v.new_used THEN 'stamp_use' ELSE 'stamp_unuse' END, 0, v.new_used <> target.used)) r(n, kind, delta, happened)
+         WHERE r.happened`,
+      ctx.view,
+    )}`,
+    true,
   );
 }
 
@@ -282,76 +366,34 @@ export async function updateStamp(db: Db, gate: Gate, stampIdx: number, u: Stamp
  * Deletes a stamp of the gate's store for good as far as the API can tell. Its row stays, marked
  * deleted and without the customer's data, so that its account and rows stay attributable.
  */
-export async function deleteStamp(db: Db, gate: Gate, stampIdx: number): Promise<StampOutcome> {
+export async function deleteStamp(db: Db, ctx: StampContext, stampIdx: number): Promise<StampOutcome> {
+  const cleared = Object.fromEntries(
+    (["pin_hash", "memo", "user_name", "user_phone", "user_email", "user_etc1", "user_etc2"] as const).map((c) => [c, Prisma.sql`NULL`]),
+  );
   return runOnStamp(
     db,
-    gate,
+    ctx,
     stampIdx,
     Prisma.sql`
-    verdict AS (SELECT true AS found, target.id AS stamp_id, NULL::text AS refusal FROM target),
-    removed AS (
-      UPDATE stamp s
-         SET deleted_at = now(), updated_at = now(), pin_hash = NULL, memo = NULL, user_name = NULL,
-             user_phone = NULL, user_email = NULL, user_etc1 = NULL, user_etc2 = NULL
-        FROM verdict v WHERE s.id = v.stamp_id
-    )`,
+    verdict AS (SELECT true AS found, NULL::text AS refusal FROM target),
+    ${writeStamp({ ...cleared, deleted_at: Prisma.sql`now()` })}`,
+    false,
   );
 }
 
-/** A stamp as the stamp API shows it; dates already formatted in the time zone. */
-export interface StampRecord {
-  stampIdx: number;
-  cardIdx: number;
-  cardName: string;
-  cardTitle: string;
-  stamps: number;
-  maxStamps: number;
-  url: string | null;
-  stampImageUrl: string | null;
-  onsitePassword: string | null;
-  domain: string | null;
-  pageCode: string;
-  /** `YYYY-MM-DD` */
-  validFrom: string;
-  validUntil: string;
-  active: boolean;
-  userId: string;
-  userName: string | null;
-  userPhone: string | null;
-  userEmail: string | null;
-  userEtc1: string | null;
-  userEtc2: string | null;
-  memo: string | null;
-  /** `YYYY-MM-DD HH:mm:ss` in the time zone. */
-  registeredAt: string;
-}
-
-/** A stamp of the gate's store, and why it is not usable now (inactive, not started, expired, used). */
-export async function readStamp(
-  db: Db,
-  gate: Gate,
-  stampIdx: number,
-  timeZone: string,
-): Promise<StampOutcome & { stamp: StampRecord | null }> {
-  const [row] = await db.$queryRaw<{ gate: GateRow | null; refusal: StampRefusal | null; stamp: StampRecord | null }[]>`
-    WITH ${gate},
+/** A stamp of the gate's store as validate shows it, and why it is not usable now, if it is not. */
+export async function readStamp(db: Db, ctx: StampContext, stampIdx: number): Promise<StampOutcome & { stamp: StampPayloadV1 | null }> {
+  const payload = stampPayloadSql("target", "c", { stamps: Prisma.sql`a.balance`, maxStamps: Prisma.sql`a.max_balance` }, ctx.view);
+  const [row] = await db.$queryRaw<{ gate: GateRow | null; refusal: StampRefusal | null; stamp: StampPayloadV1 | null }[]>`
+    WITH ${ctx.gate},
     ${target(stampIdx, false)},
     verdict AS (SELECT true AS found, target.unusable AS refusal FROM target),
-    record AS (
-      SELECT s.id AS "stampIdx", c.id AS "cardIdx", c.name AS "cardName", c.title AS "cardTitle",
-             a.balance AS stamps, a.max_balance AS "maxStamps", c.url, c.stamp_image_url AS "stampImageUrl",
-             c.onsite_password AS "onsitePassword", s.domain, s.page_code AS "pageCode",
-             to_char(s.valid_from, 'YYYY-MM-DD') AS "validFrom", to_char(s.valid_until, 'YYYY-MM-DD') AS "validUntil",
-             s.active, s.user_id AS "userId", s.user_name AS "userName", s.user_phone AS "userPhone",
-             s.user_email AS "userEmail", s.user_etc1 AS "userEtc1", s.user_etc2 AS "userEtc2", s.memo,
-             to_char(s.created_at AT TIME ZONE ${timeZone}::text, 'YYYY-MM-DD HH24:MI:SS') AS "registeredAt"
-        FROM target
-        JOIN stamp s ON s.id = target.id
-        JOIN card c ON c.id = s.card_id
-        JOIN ledger_account a ON a.id = s.account_id
+    shown AS (
+      SELECT ${payload} AS stamp
+        FROM target JOIN card c ON c.id = target.card_id JOIN ledger_account a ON a.id = target.account_id
     )
     SELECT to_jsonb(gate) AS gate, CASE WHEN verdict.found IS NULL THEN 'not_found' ELSE verdict.refusal END AS refusal,
-           (SELECT to_jsonb(record) FROM record) AS stamp
+           (SELECT stamp FROM shown) AS stamp
       FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`;
   return { gate: row!.gate, refusal: row!.refusal, stamp: row!.stamp };
 }

@@ -12,15 +12,18 @@ import {
   openStamp,
   readStamp,
   updateStamp,
+  type StampContext,
   type StampFields,
   type StampOutcome,
   type StampRefusal,
   type StampUpdate,
 } from "../ledger/stamp-change.js";
 import type { GateRow } from "../ledger/types.js";
+import { rateLimitRejections } from "../metrics.js";
 import { newSecret } from "../secrets.js";
+import type { WebhookNudge } from "../webhooks/nudge.js";
 import { planAtLeast, stampApiGate, type StampGateRow } from "./gate.js";
-import { stampPayload, type StampPayloadV1 } from "./payload.js";
+import type { StampPayloadV1 } from "./payload.js";
 import { rateReport, type RateReport } from "./rate.js";
 
 export type StampFailure =
@@ -106,17 +109,18 @@ export class StampService {
   constructor(
     private readonly db: Db,
     private readonly config: StampConfig,
+    /** Rung after a change commits: it may have queued a webhook event. */
+    private readonly webhooks: WebhookNudge,
   ) {}
 
   async validate(apiKey: string, stampIdx: number): Promise<Answer<StampPayloadV1>> {
-    const out = await readStamp(this.db, this.gate(apiKey), stampIdx, this.config.timeZone);
-    const answer = this.settle(out);
-    return { ...answer, result: stampPayload(out.stamp!, this.config.publicBaseUrl) };
+    const out = await readStamp(this.db, this.context(apiKey), stampIdx);
+    return { ...this.settle(out), result: out.stamp! };
   }
 
   async create(apiKey: string, s: NewStampInput): Promise<Answer<number>> {
     const domain = this.ownDomain(s.domain);
-    const out = await openStamp(this.db, this.gate(apiKey, domain), {
+    const out = await openStamp(this.db, this.context(apiKey, domain).gate, {
       ...s,
       domain,
       userId: s.userId ?? newUserId(),
@@ -126,24 +130,24 @@ export class StampService {
   }
 
   add(apiKey: string, stampIdx: number): Promise<Answer<null>> {
-    return this.change(apiKey, (gate) => changeStamp(this.db, gate, stampIdx, { action: "add" }));
+    return this.change(changeStamp(this.db, this.context(apiKey), stampIdx, { action: "add" }));
   }
 
   remove(apiKey: string, stampIdx: number): Promise<Answer<null>> {
-    return this.change(apiKey, (gate) => changeStamp(this.db, gate, stampIdx, { action: "remove" }));
+    return this.change(changeStamp(this.db, this.context(apiKey), stampIdx, { action: "remove" }));
   }
 
   redeem(apiKey: string, stampIdx: number, onsitePassword: string | null): Promise<Answer<null>> {
-    return this.change(apiKey, (gate) => changeStamp(this.db, gate, stampIdx, { action: "redeem", onsitePassword }));
+    return this.change(changeStamp(this.db, this.context(apiKey), stampIdx, { action: "redeem", onsitePassword }));
   }
 
   update(apiKey: string, stampIdx: number, u: StampUpdate): Promise<Answer<null>> {
     const domain = this.ownDomain(u.domain);
-    return this.change(apiKey, (gate) => updateStamp(this.db, gate, stampIdx, { ...u, domain }), domain);
+    return this.change(updateStamp(this.db, this.context(apiKey, domain), stampIdx, { ...u, domain }));
   }
 
   delete(apiKey: string, stampIdx: number): Promise<Answer<null>> {
-    return this.change(apiKey, (gate) => deleteStamp(this.db, gate, stampIdx));
+    return this.change(deleteStamp(this.db, this.context(apiKey), stampIdx));
   }
 
   /**
@@ -152,13 +156,15 @@ export class StampService {
    */
   async reject(apiKey: string, failure: StampError): Promise<never> {
     const [row] = await this.db.$queryRaw<{ gate: GateRow | null }[]>`
-      WITH ${this.gate(apiKey)} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`;
+      WITH ${this.context(apiKey).gate} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`;
     const rate = passGate(row!.gate);
     throw new StampError(failure.reason, failure.detail, rate);
   }
 
-  private async change(apiKey: string, run: (gate: ReturnType<typeof stampApiGate>) => Promise<StampOutcome>, domain?: string | null) {
-    return { ...this.settle(await run(this.gate(apiKey, domain))), result: null };
+  private async change(run: Promise<StampOutcome>): Promise<Answer<null>> {
+    const answer = { ...this.settle(await run), result: null };
+    this.webhooks.ring();
+    return answer;
   }
 
   /** Throws the gate's or the ledger's refusal, if any; otherwise the caller's rate-limit state. */
@@ -176,14 +182,13 @@ export class StampService {
     return domain === this.config.publicBaseUrl ? null : domain;
   }
 
-  /** A domain of its own needs a higher plan than the API itself. */
-  private gate(apiKey: string, domain?: string | null) {
-    return stampApiGate({
-      apiKey,
-      timeZone: this.config.timeZone,
-      minPlan: domain ? CUSTOM_DOMAIN_PLAN : API_PLAN,
-      at: this.config.clock?.(),
-    });
+  /** The gate of a call (a domain of its own needs a higher plan than the API itself) and the view. */
+  private context(apiKey: string, domain?: string | null): StampContext {
+    const { timeZone, publicBaseUrl } = this.config;
+    return {
+      gate: stampApiGate({ apiKey, timeZone, minPlan: domain ? CUSTOM_DOMAIN_PLAN : API_PLAN, at: this.config.clock?.() }),
+      view: { timeZone, publicBaseUrl },
+    };
   }
 }
 
@@ -200,6 +205,9 @@ function passGate(row: GateRow | null): RateReport {
     );
   }
   const rate = rateReport(gate.windows!, gate.within_limit, gate.now);
-  if (!gate.within_limit) throw new StampError("rate_limited", undefined, rate);
+  if (!gate.within_limit) {
+    rateLimitRejections.inc({ api: "stamp" });
+    throw new StampError("rate_limited", undefined, rate);
+  }
   return rate;
 }

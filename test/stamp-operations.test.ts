@@ -98,11 +98,11 @@ describe("the admin API serves the same operations", () => {
     const store = await s.services.stores.create({ name: "Admin cafe" });
     const post = (path: string, body: unknown) =>
       fetch(`${s.url}${path}`, { method: "POST", headers: { authorization: "Bearer admin-token-for-tests-0123", "content-type": "application/json" }, body: JSON.stringify(body) });
-    const key = await (await post(`/admin/stores/${store.id}/api-keys`, { plan: "premium" })).json();
+    const key = await (await post("/admin/api-keys", { store: store.id, plan: "premium" })).json();
     expect(key).toMatchObject({ store: store.id, plan: "premium", key: expect.any(String) });
-    const card = await (await post(`/admin/stores/${store.id}/cards`, { name: "Tea", title: "5 teas", maxStamps: 5 })).json();
+    const card = await (await post("/admin/cards", { store: store.id, name: "Tea", title: "5 teas", maxStamps: 5 })).json();
     expect(card).toMatchObject({ cardIdx: expect.any(Number), store: store.id, maxStamps: 5, onsiteYn: "N" });
-    const bad = await post(`/admin/stores/${store.id}/cards`, { name: "Tea", title: "5 teas", maxStamps: 0 });
+    const bad = await post("/admin/cards", { store: store.id, name: "Tea", title: "5 teas", maxStamps: 0 });
     expect(bad.status).toBe(400);
   });
 });

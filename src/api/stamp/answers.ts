@@ -24,6 +24,14 @@ export const FAILURES: Record<StampFailure, { status: number; code: number; mess
 
 export const UNEXPECTED = { status: 500, code: 5000, message: "Unexpected error" };
 
+/** The code table in Markdown, for the OpenAPI document. */
+export const CODE_TABLE = [
+  "| HTTP | code | message |",
+  "|---|---|---|",
+  "| 200 | `0` | (empty) |",
+  ...[...Object.values(FAILURES), UNEXPECTED].map((f) => `| ${f.status} | \`${f.code}\` | ${f.message} |`),
+].join("\n");
+
 export interface Envelope<T> {
   code: number;
   message: string;

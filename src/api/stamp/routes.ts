@@ -5,7 +5,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { StampError, type Answer, type StampService } from "../../stamps/service.js";
-import { answerStampError, FAILURES, rateHeaders, success, UNEXPECTED } from "./answers.js";
+import { SECURITY } from "../../plugins/openapi.js";
+import { answerStampError, CODE_TABLE, FAILURES, rateHeaders, success, UNEXPECTED } from "./answers.js";
 import { createParams, parseApiKey, parseParams, redeemParams, stampIdxParams, updateParams } from "./params.js";
 
 const payloadSchema = z.object({
@@ -36,7 +37,11 @@ const payloadSchema = z.object({
 });
 
 const envelope = (result: z.ZodType) => z.object({ code: z.number(), message: z.string(), result: result.nullable() });
-const failure = envelope(z.null());
+const failure = envelope(z.null()).meta({ id: "StampApiFailure", description: `A refused call: \`code\` and \`message\` say why.\n\n${CODE_TABLE}` });
+const ANSWERS =
+  "Answers `{code, message, result}`; `code` 0 is success. Counted calls carry `X-RateLimit-Limit`, " +
+  "`X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds); a 429 also `Retry-After`.\n\n" +
+  CODE_TABLE;
 
 /** The failure answers of every endpoint, by HTTP status, for the documentation. */
 const failureResponses = Object.fromEntries(
@@ -80,7 +85,8 @@ export const stampApiRoutes = (stamps: StampService): FastifyPluginAsync =>
         schema: {
           tags: ["Stamp API (Vivoldi)"],
           summary,
-          security: [{ apiKey: [] }],
+          description: ANSWERS,
+          security: [{ [SECURITY.apiKey]: [] }],
           ...(method === "GET" || method === "DELETE" ? { querystring: params } : { body: params }),
           response: { 200: envelope(result), ...failureResponses },
         },

@@ -22,9 +22,12 @@ const historyOf = async (store: Store, number: string) => (await call(store, "hi
 const newestRow = async (store: Store, number: string) => (await historyOf(store, number))[0].id as number;
 const expectFailure = (r: unknown, code: string, msg: string) =>
   expect(r).toEqual({ result: false, code, msg: expect.stringContaining(msg) });
-/** Polls `check` until it holds (at most 10 seconds). */
+/** Polls `check` until it holds; fails after 10 seconds. */
 const until = async (check: () => Promise<boolean>) => {
-  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; !(await check()); i++) {
+    if (i === 200) throw new Error("gave up waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
 };
 const expectVerifyClean = async () => expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
 
@@ -271,28 +274,47 @@ describe("at the same moment", () => {
     `SELECT 1 FROM ledger_account a JOIN member m ON m.id = a.member_id
       WHERE m.phone IN (${phones.map((p) => `'+82${p.slice(1)}'`).join(", ")}) FOR UPDATE OF a`;
 
-  /**
-   * Sends the requests at once. On PostgreSQL another connection first holds the rows that
-   * `lockSql` locks and lets go only when every request waits, so that all of them go on at the
-   * same instant. (The embedded database has one connection and runs them one after another.)
-   */
-  async function atOneInstant<T>(lockSql: string, requests: () => Promise<T>[]): Promise<T[]> {
-    if (!process.env.DATABASE_URL) return Promise.all(requests());
-    const holder = new pg.Client({ connectionString: s.config.DATABASE_URL });
-    await holder.connect();
+  // On PostgreSQL, other connections hold rows locked so that requests queue behind them and go
+  // on at a chosen instant. The embedded database has one connection and runs requests one
+  // after another: there these helpers do nothing.
+  const onPostgres = !!process.env.DATABASE_URL;
+  const connect = async () => {
+    const c = new pg.Client({ connectionString: s.config.DATABASE_URL });
+    await c.connect();
+    return c;
+  };
+
+  /** Holds the rows that `lockSql` locks, in an open transaction, until released. */
+  async function hold(lockSql: string): Promise<{ release(): Promise<void> }> {
+    if (!onPostgres) return { release: async () => {} };
+    const holder = await connect();
+    await holder.query("BEGIN");
+    await holder.query(lockSql);
+    return { release: () => holder.query("COMMIT").then(() => holder.end()) };
+  }
+
+  /** Waits until `n` statements wait for a lock that a live transaction holds. */
+  async function waiting(n: number): Promise<void> {
+    if (!onPostgres) return;
+    const observer = await connect();
     try {
-      await holder.query("BEGIN");
-      await holder.query(lockSql);
-      const sent = requests();
       await until(async () => {
-        const { rows } = await holder.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-        return rows[0].n === sent.length;
+        const { rows } = await observer.query(`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND cardinality(pg_blocking_pids(pid)) > 0`);
+        return rows[0].n === n;
       });
-      await holder.query("COMMIT");
-      return await Promise.all(sent);
     } finally {
-      await holder.end();
+      await observer.end();
     }
+  }
+
+  /** Sends the requests while the rows of `lockSql` are held, and lets them all go at once. */
+  async function atOneInstant<T>(lockSql: string, requests: () => Promise<T>[]): Promise<T[]> {
+    const held = await hold(lockSql);
+    const sent = requests();
+    await waiting(sent.length);
+    await held.release();
+    return Promise.all(sent);
   }
 
   let chain: Store[];
@@ -321,9 +343,25 @@ describe("at the same moment", () => {
     await expectVerifyClean();
   });
 
+  it("opposite transfers do not deadlock when their accounts come free one after the other", async () => {
+    const [a, b] = ["01050000007", "01050000008"];
+    for (const m of [a, b]) await call(at(0), "save", { number: m, count: 50 });
+    const holdA = await hold(accountsOf([a]));
+    const holdB = await hold(accountsOf([b]));
+    const sent = [call(at(0), "transfer", { number: a, to_number: b, count: 1 }), call(at(1), "transfer", { number: b, to_number: a, count: 1 })];
+    await waiting(2);
+    // Were each transfer to lock its giver's account first, the first would now take a's and
+    // wait for b's, and the second, first in line for b's, would take it and wait for a's.
+    await holdA.release();
+    await waiting(2);
+    await holdB.release();
+    expect((await Promise.all(sent)).filter((r) => r.result !== true)).toEqual([]);
+    expect(await Promise.all([a, b].map((m) => balanceOf(at(0), m)))).toEqual([50, 50]);
+    await expectVerifyClean();
+  });
+
   it("opposite transfers released at one instant do not deadlock", async () => {
     const members = ["01050000007", "01050000008"];
-    for (const m of members) await call(at(0), "save", { number: m, count: 50 });
     const results = await atOneInstant(accountsOf(members), () =>
       chain.map((store, i) => call(store, "transfer", { number: members[i % 2]!, to_number: members[(i + 1) % 2]!, count: 1 })),
     );
@@ -355,10 +393,11 @@ describe("at the same moment", () => {
     await expectVerifyClean();
   });
 
+  // Calls of one store queue on its usage counter; those behind the first began before it ended.
   it("one cancel sent several times at once with one idempotency key is applied once and answered alike", async () => {
     await call(at(0), "save", { number: "010-5000-0004", count: 9 });
     const row = await newestRow(at(0), "01050000004");
-    const results = await Promise.all(
+    const results = await atOneInstant(accountsOf(["01050000004"]), () =>
       Array.from({ length: 6 }, () => call(at(1), "cancel", { number: "01050000004", history_id: row, idempotency_key: "same-moment" })),
     );
     expect(results).toEqual(Array(6).fill({ result: true, msg: "ok", member_no: expect.any(Number), total_point: 0 }));
@@ -367,7 +406,7 @@ describe("at the same moment", () => {
 
   it("one transfer sent several times at once with one idempotency key is applied once and answered alike", async () => {
     await call(at(0), "save", { number: "010-5000-0005", count: 9 });
-    const results = await Promise.all(
+    const results = await atOneInstant(accountsOf(["01050000005"]), () =>
       Array.from({ length: 6 }, () => call(at(2), "transfer", { number: "01050000005", to_number: "01050000006", count: 5, idempotency_key: "same-moment" })),
     );
     expect(results).toEqual(Array(6).fill(results[0]));

@@ -1,16 +1,16 @@
-// The OPEN API's domain: save, use, transfer, reversal, balance and history of a member in a
-// store's pool. Requests
-// arrive here already parsed; every rule of the spec that needs the database (authentication,
-// the daily limit, the count ceiling of the store's unit, the balance) is checked inside the
-// one statement that does the work, and each refusal comes back as a PointsError.
+// The OPEN API's domain: save, use, transfer, reversal, balance and history of members in a
+// store's pool. Requests arrive here already parsed; every rule of the spec that needs the
+// database (authentication, the daily limit, the count ceiling of the store's unit, the balance)
+// is checked inside the one statement that does the work, and each refusal comes back as a
+// PointsError.
 import { createHash } from "node:crypto";
 import { Prisma } from "../generated/prisma/client.js";
 import type { Prisma as Db } from "../db/client.js";
 import { changeMemberBalance } from "../ledger/member-change.js";
 import { readMemberBalance, readMemberHistory, type HistoryEntry } from "../ledger/reads.js";
-import { reverseEntry } from "../ledger/reversal.js";
-import { transferBetweenMembers } from "../ledger/transfer.js";
-import type { ChangeAnswer, GateRow, LedgerOutcome, MemberRef } from "../ledger/types.js";
+import { reverseEntry, type ReversalOutcome } from "../ledger/reversal.js";
+import { transferBetweenMembers, type TransferOutcome } from "../ledger/transfer.js";
+import type { ChangeAnswer, GateRow, MemberChangeOutcome, MemberRef } from "../ledger/types.js";
 import { openApiGate, type OpenGateRow } from "../stores/gate.js";
 
 export type PointsFailure =
@@ -154,10 +154,8 @@ export class PointsService {
   }
 }
 
-type Refusal = "member_not_found" | "same_member" | "history_not_found" | "already_reversed" | "insufficient_balance" | "above_maximum";
-
 /** The answer of a change, or the PointsError its outcome means. */
-function settle(out: LedgerOutcome<Refusal>): ChangeAnswer {
+function settle(out: MemberChangeOutcome | TransferOutcome | ReversalOutcome): ChangeAnswer {
   switch (out.status) {
     case "applied":
     case "replayed":

@@ -7,6 +7,7 @@ import { lockEmbedded, removeControlFile, writeControlFile } from "./db/embedded
 import { createServices, type Services } from "./services.js";
 import { buildApp } from "./app.js";
 import { newSecret } from "./secrets.js";
+import { WebhookWorker, type WorkerOptions } from "./webhooks/worker.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -21,10 +22,13 @@ export interface DemoStore {
   auth_code: string;
 }
 
-export async function startServer(
-  config: Config,
-  hooks: { onDemoStore?: (demo: DemoStore, server: RunningServer) => void } = {},
-): Promise<RunningServer> {
+export interface ServerOptions {
+  onDemoStore?: (demo: DemoStore, server: RunningServer) => void;
+  /** Settings of the webhook delivery worker (tests shorten its timings); false runs none. */
+  webhookWorker?: Omit<WorkerOptions, "allowPrivate" | "log"> | false;
+}
+
+export async function startServer(config: Config, hooks: ServerOptions = {}): Promise<RunningServer> {
   const release = config.DATABASE_URL ? null : await lockEmbedded(config.DATA_DIR);
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DB_POOL_SIZE });
   try {
@@ -40,6 +44,11 @@ export async function startServer(
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const url = `http://127.0.0.1:${port}`;
     if (controlToken) writeControlFile(config.DATA_DIR, { pid: process.pid, url, token: controlToken });
+    const worker = hooks.webhookWorker === false
+      ? null
+      : new WebhookWorker(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, log: app.log, ...hooks.webhookWorker });
+    const unlisten = worker ? services.webhookNudge.listen(() => worker.nudge()) : () => {};
+    worker?.start();
 
     const server: RunningServer = {
       app,
@@ -48,6 +57,8 @@ export async function startServer(
       url,
       async close() {
         await app.close();
+        unlisten();
+        await worker?.stop();
         await db.close();
         if (release) {
           removeControlFile(config.DATA_DIR);

@@ -1,6 +1,8 @@
 // The OPEN API's extensions (shared/spec/stampang-open-api.md, "Beyond the original"):
 // transfers (양도) between members and reversals (취소) of a history row, over real HTTP, on the
 // embedded database or on PostgreSQL when DATABASE_URL is set.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
@@ -484,5 +486,45 @@ describe("stampd verify", () => {
     expect(await problems()).toContain(`reversal entry ${await newest()}: reverses entry ${save!.id} of another account`);
     await reversalOf(received!, received!.accountId);
     expect(await problems()).toContain(`reversal entry ${await newest()}: reverses entry ${received!.id}, a transfer`);
+  });
+});
+
+describe("webhook events", () => {
+  let w: TestServer;
+  const bodies: any[] = [];
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      res.writeHead(204).end();
+    });
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    w = await startTestServer({ WEBHOOK_ALLOW_PRIVATE: "true" });
+  });
+  afterAll(async () => {
+    await w?.stop();
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it("a transfer sends TRANSFER for both rows, a reversal sends REVERSAL", async () => {
+    const store = await w.services.stores.create({ name: "Hooked" });
+    await w.services.webhooks.set(store.id, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
+    const p = { id: store.id, auth_code: store.auth_code, device: "openapi" };
+    await w.form("/api/open/save", { ...p, number: "01070000001", count: 5 });
+    const moved = await w.form("/api/open/transfer", { ...p, number: "01070000001", to_number: "01070000002", count: 3 });
+    await w.form("/api/open/use", { ...p, number: "01070000001", count: 1 });
+    const use = (await w.form("/api/open/history", { ...p, number: "01070000001", count: 1 })).list[0].id;
+    expect(await w.form("/api/open/cancel", { ...p, number: "01070000001", history_id: use })).toMatchObject({ result: true, total_point: 2 });
+    await until(async () => bodies.length === 5);
+    expect(bodies.map((b) => [b.action, b.change, b.point.memberNo, b.point.balance]).sort()).toEqual([
+      ["REVERSAL", 1, moved.member_no, 2],
+      ["SAVE", 5, moved.member_no, 5],
+      ["TRANSFER", -3, moved.member_no, 2],
+      ["TRANSFER", 3, moved.to_member_no, 3],
+      ["USE", -1, moved.member_no, 1],
+    ]);
   });
 });

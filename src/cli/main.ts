@@ -77,6 +77,14 @@ export function buildCli(): Command {
     ...storeOptions(),
     new Option("--active <bool>", "true or false").choices(["true", "false"]),
   ]);
+
+  const webhook = program.command("webhook").description("manage a store's webhook");
+  const storeOption = () => new Option("--store <n>", "store id").makeOptionMandatory();
+  operationCommand(webhook, "set", "webhook set", [storeOption(), new Option("--url <u>", "http or https URL").makeOptionMandatory()]);
+  operationCommand(webhook, "clear", "webhook clear", [storeOption()]);
+  operationCommand(webhook, "show", "webhook show", [storeOption()]);
+  operationCommand(webhook, "deliveries", "webhook deliveries", [storeOption(), new Option("--limit <n>", "how many events (default 20)")]);
+  operationCommand(webhook, "resend", "webhook resend", [new Option("--event <id>", "event id").makeOptionMandatory()]);
   return program;
 }
 

@@ -15,6 +15,8 @@ export function printResult(result: unknown, json: boolean): void {
   } else {
     lines.push(...describe(result));
   }
-  if (result && typeof result === "object" && "auth_code" in result) lines.push("(auth_code is shown once: keep it now)");
+  for (const secret of ["auth_code", "secret"]) {
+    if (result && typeof result === "object" && secret in result) lines.push(`(${secret} is shown once: keep it now)`);
+  }
   process.stdout.write(`${lines.join("\n")}\n`);
 }

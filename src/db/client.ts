@@ -1,6 +1,7 @@
 // Opens the database: PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite under
 // DATA_DIR. Both are reached through one Prisma client; `session` runs raw multi-statement SQL
 // on one dedicated connection (migrations and their advisory lock need that).
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
@@ -41,7 +42,10 @@ function openPostgres(connectionString: string, max: number): Database {
   const pool = new pg.Pool({ connectionString, max });
   // An idle connection that the server drops must not crash the process.
   pool.on("error", () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Named statements are prepared once per connection and their plans reused: the ledger's
+  // single-statement changes are large CTEs whose planning would otherwise cost more than running them.
+  const statementNameGenerator = (q: { sql: string }) => `stampd_${createHash("sha1").update(q.sql).digest("hex").slice(0, 20)}`;
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });
   return {
     kind: "postgres",
     prisma,

@@ -1,6 +1,6 @@
 // A change of a member's balance in a pool (save, use), as one ledger statement (statement.ts):
 // resolve or register the member, change the balance only if the result stays within
-// 0..maximum, and write the ledger row. Concurrent calls serialise on the rows they touch
+// 0..maximum, and write the ledger row (and, through statement.ts, its webhook event). Concurrent calls serialise on the rows they touch
 // (counter, then member, then account) and never lose an update; the CHECK constraints on
 // ledger_account are the backstop.
 import { Prisma } from "../generated/prisma/client.js";
@@ -25,6 +25,7 @@ export async function changeMemberBalance(db: Db, c: MemberChange): Promise<Memb
   return runLedgerStatement(db, {
     gate: c.gate,
     idempotency: c.idempotency,
+    action: c.kind.toUpperCase(),
     work: Prisma.sql`
     ${findMember("holder", c.member)},
     ${foundOrRegistered("holder", c.member, c.register ? "go" : null)},

@@ -28,6 +28,7 @@ export async function reverseEntry(db: Db, r: Reversal): Promise<ReversalOutcome
   return runLedgerStatement(db, {
     gate: r.gate,
     idempotency: r.idempotency,
+    action: "REVERSAL",
     work: Prisma.sql`
     ${findMember("holder", r.member)},
     original AS MATERIALIZED (

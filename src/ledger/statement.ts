@@ -1,12 +1,14 @@
 // The one shape of every statement that changes members' balances (save, use, transfer,
 // reversal): a single SQL statement that runs the caller's gate, looks up an earlier answer for a
 // reused idempotency key, does the operation's work only when the gate allows it and the key is
-// new, and records the key with the row it wrote. Each operation supplies only its work (CTEs)
-// and why it changed nothing; everything else lives here once.
+// new, records the key with the row it wrote and queues the webhook event of each row written
+// (the outbox, src/webhooks/events.ts). Each operation supplies only its work (CTEs) and why it
+// changed nothing; everything else lives here once.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Prisma as Db } from "../db/client.js";
 import type { ChangeAnswer, Gate, GateRow, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
 import { isUniqueViolation } from "./pg-errors.js";
+import { queuePointEvent } from "../webhooks/events.js";
 
 /** The largest PostgreSQL integer: balances, counts, member numbers and row ids. */
 export const INT_MAX = 2147483647;
@@ -14,10 +16,13 @@ export const INT_MAX = 2147483647;
 export interface LedgerStatement {
   gate: Gate;
   idempotency?: Idempotency;
+  /** The action of the webhook events of the rows written: the entries' kind in capitals. */
+  action: string;
   /**
    * The operation's CTEs. They start from `go` (`store_id`, `pool_id`: one row when the work may
-   * proceed) and end with one named `applied` (`entry_id`, `member_no`, `balance`, `to_member_no`,
-   * `to_balance`) that has a row when the change was made.
+   * proceed) and end with `written` (`entry_id`, `store_id`, `member_no`, `delta`,
+   * `balance_after`, `created_at`: one row per ledger row written) and `applied` (`entry_id`,
+   * `member_no`, `balance`, `to_member_no`, `to_balance`: one row when the change was made).
    */
   work: Prisma.Sql;
   /** A text expression naming why nothing changed; evaluated when `go` has a row and `applied` none. */
@@ -72,7 +77,16 @@ async function run(db: Db, s: LedgerStatement): Promise<Row> {
       INSERT INTO idempotency_key (store_id, key, fingerprint, entry_id)
       SELECT go.store_id, ${key}::text, ${s.idempotency?.fingerprint ?? null}::text, applied.entry_id
         FROM go, applied WHERE ${key}::text IS NOT NULL
-    )
+    ),
+    event AS (${queuePointEvent(s.action, {
+      from: Prisma.sql`written`,
+      storeId: Prisma.sql`written.store_id`,
+      memberNo: Prisma.sql`written.member_no`,
+      entryId: Prisma.sql`written.entry_id`,
+      delta: Prisma.sql`written.delta`,
+      balanceAfter: Prisma.sql`written.balance_after`,
+      createdAt: Prisma.sql`written.created_at`,
+    })})
     SELECT to_jsonb(gate) AS gate, to_jsonb(prior) AS prior, to_jsonb(applied) AS applied,
            CASE WHEN go.store_id IS NOT NULL AND applied.entry_id IS NULL THEN (${s.refusal}) END AS refusal
       FROM (SELECT 1) one
@@ -135,20 +149,19 @@ async function replayIfAnswered<R extends string>(db: Db, out: LedgerOutcome<R>,
 }
 
 /**
- * CTEs `entry` and `applied` of a change of one account: write the one ledger row described by
+ * CTEs `written` and `applied` of a change of one account: write the one ledger row described by
  * the CTE `change` (`account_id`, `store_id`, `kind`, `delta`, `balance_after`, `reverses_id`,
  * and `member_no` for the answer).
  */
 export const WRITE_ONE_ENTRY = Prisma.sql`
-    entry AS (
+    written AS (
       INSERT INTO ledger_entry (account_id, store_id, kind, delta, balance_after, reverses_id)
       SELECT account_id, store_id, kind, delta, balance_after, reverses_id FROM change
-      RETURNING id, balance_after
+      RETURNING id AS entry_id, store_id, (SELECT member_no FROM change), delta, balance_after, created_at
     ),
     applied AS (
-      SELECT entry.id AS entry_id, change.member_no, entry.balance_after AS balance,
-             NULL::int AS to_member_no, NULL::int AS to_balance
-        FROM entry, change
+      SELECT entry_id, member_no, balance_after AS balance, NULL::int AS to_member_no, NULL::int AS to_balance
+        FROM written
     )`;
 
 /** CTE `<name>_found`: the member named by `ref`, when known. */

@@ -33,6 +33,7 @@ export async function transferBetweenMembers(db: Db, t: Transfer): Promise<Trans
   return runLedgerStatement(db, {
     gate: t.gate,
     idempotency: t.idempotency,
+    action: "TRANSFER",
     races: ["ledger_account_pool_id_member_id_key"],
     work: Prisma.sql`
     ${findMember("giver", t.giver)},
@@ -88,12 +89,16 @@ export async function transferBetweenMembers(db: Db, t: Transfer): Promise<Trans
              CASE WHEN giving THEN -${t.count}::int ELSE ${t.count}::int END, sides.balance,
              CASE WHEN giving THEN ids.receiver_entry ELSE ids.giver_entry END
         FROM proceed, ids, sides
-      RETURNING id, delta, balance_after, counterpart_id
+      RETURNING id, store_id, delta, balance_after, created_at, counterpart_id
+    ),
+    written AS (
+      SELECT e.id AS entry_id, e.store_id, CASE WHEN e.delta < 0 THEN proceed.giver_id ELSE receiver.id END AS member_no,
+             e.delta, e.balance_after, e.created_at
+        FROM proceed, receiver, entries e
     ),
     applied AS (
-      SELECT g.id AS entry_id, proceed.giver_id AS member_no, g.balance_after AS balance,
-             receiver.id AS to_member_no, r.balance_after AS to_balance
-        FROM proceed, receiver, entries g JOIN entries r ON r.id = g.counterpart_id
+      SELECT g.entry_id, g.member_no, g.balance_after AS balance, r.member_no AS to_member_no, r.balance_after AS to_balance
+        FROM written g JOIN entries ge ON ge.id = g.entry_id JOIN written r ON r.entry_id = ge.counterpart_id
        WHERE g.delta < 0
     )`,
     refusal: Prisma.sql`CASE WHEN NOT EXISTS (SELECT 1 FROM giver_found) THEN 'member_not_found'

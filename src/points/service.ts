@@ -12,6 +12,7 @@ import { reverseEntry, type ReversalOutcome } from "../ledger/reversal.js";
 import { transferBetweenMembers, type TransferOutcome } from "../ledger/transfer.js";
 import type { ChangeAnswer, GateRow, MemberChangeOutcome, MemberRef } from "../ledger/types.js";
 import { openApiGate, type OpenGateRow } from "../stores/gate.js";
+import type { WebhookNudge } from "../webhooks/nudge.js";
 
 export type PointsFailure =
   | "auth_failed"
@@ -71,6 +72,8 @@ export class PointsService {
   constructor(
     private readonly db: Db,
     private readonly config: PointsConfig,
+    /** Rung after a change commits: it may have queued a webhook event. */
+    private readonly webhooks: WebhookNudge,
   ) {}
 
   save(caller: Caller, change: Change) {
@@ -115,7 +118,7 @@ export class PointsService {
       count: t.count,
       idempotency: idempotency(t.idempotencyKey, "transfer", t.member, t.to, t.count),
     });
-    const done = settle(out);
+    const done = this.settle(out);
     return { memberNo: done.memberNo, balance: done.balance, to: done.to! };
   }
 
@@ -127,7 +130,7 @@ export class PointsService {
       entryId: c.historyId,
       idempotency: idempotency(c.idempotencyKey, "cancel", c.member, c.historyId),
     });
-    const done = settle(out);
+    const done = this.settle(out);
     return { memberNo: done.memberNo, balance: done.balance };
   }
 
@@ -140,7 +143,7 @@ export class PointsService {
       kind,
       idempotency: idempotency(c.idempotencyKey, kind, c.member, c.count),
     });
-    const done = settle(out);
+    const done = this.settle(out);
     return { memberNo: done.memberNo, balance: done.balance };
   }
 
@@ -149,29 +152,31 @@ export class PointsService {
     return Prisma.sql`${count}::int <= CASE auth.unit WHEN 'stamp' THEN ${STAMP_COUNT_MAX}::int ELSE ${this.config.pointCountMax}::int END`;
   }
 
+  /** The answer of a change, or the PointsError its outcome means. */
+  private settle(out: MemberChangeOutcome | TransferOutcome | ReversalOutcome): ChangeAnswer {
+    switch (out.status) {
+      case "applied":
+        this.webhooks.ring();
+        return out;
+      case "replayed":
+        return out;
+      case "refused":
+        // Authenticated and within the limit, yet not allowed: the only other condition is the count.
+        passGate(out.gate);
+        throw new PointsError("invalid_count");
+      case "key_reused":
+        throw new PointsError("duplicate_request");
+      case "same_member":
+        throw new PointsError("invalid_param", "to_number");
+      case "above_maximum":
+        throw new PointsError("invalid_count");
+      default:
+        throw new PointsError(out.status);
+    }
+  }
+
   private gate(caller: Caller, validity?: Prisma.Sql) {
     return openApiGate({ ...caller, timeZone: this.config.timeZone, validity });
-  }
-}
-
-/** The answer of a change, or the PointsError its outcome means. */
-function settle(out: MemberChangeOutcome | TransferOutcome | ReversalOutcome): ChangeAnswer {
-  switch (out.status) {
-    case "applied":
-    case "replayed":
-      return out;
-    case "refused":
-      // Authenticated and within the limit, yet not allowed: the only other condition is the count.
-      passGate(out.gate);
-      throw new PointsError("invalid_count");
-    case "key_reused":
-      throw new PointsError("duplicate_request");
-    case "same_member":
-      throw new PointsError("invalid_param", "to_number");
-    case "above_maximum":
-      throw new PointsError("invalid_count");
-    default:
-      throw new PointsError(out.status);
   }
 }
 

@@ -1,6 +1,6 @@
 // A real stampd server on a free port over a fresh database, for end-to-end tests over HTTP.
 import { loadConfig, type Config } from "../../src/config.js";
-import { startServer, type RunningServer } from "../../src/server.js";
+import { startServer, type RunningServer, type ServerOptions } from "../../src/server.js";
 import { freshDatabase, type TestDatabase } from "./database.js";
 
 export interface TestServer extends RunningServer {
@@ -15,10 +15,15 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await freshDatabase();
+export interface TestServerOptions extends ServerOptions {
+  /** Run on this database (of a server closed before, or shared on PostgreSQL) instead of a fresh one. */
+  database?: TestDatabase;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const { database = await freshDatabase(), ...serverOptions } = options;
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...database.env, ...env });
-  const server = await startServer(config);
+  const server = await startServer(config, serverOptions);
   const call = async (path: string, init: RequestInit) => (await fetch(`${server.url}${path}`, init)).json();
   return Object.assign(server, {
     config,

@@ -1,0 +1,131 @@
+// `npm run bench`: /api/open/save over real HTTP (wrk, random members) against `pgbench -N` on the
+// same PostgreSQL with the same number of connections, alternating, in one run. Prints both
+// throughputs, p50/p99 latencies and the ratio. Needs `wrk` and `pgbench` (Debian: apt-get
+// install wrk postgresql-client) and a PostgreSQL server (BENCH_PG, default the local one).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+
+const SERVER = process.env.BENCH_PG ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PORT = Number(process.env.BENCH_PORT ?? 3917);
+
+interface Figures {
+  tps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const work = mkdtempSync(path.join(tmpdir(), "stampd-bench-"));
+const dbName = `stampd_bench_${Date.now()}`;
+const dbUrl = Object.assign(new URL(SERVER), { pathname: `/${dbName}` }).toString();
+
+async function sql(query: string): Promise<void> {
+  const c = new pg.Client({ connectionString: SERVER });
+  await c.connect();
+  await c.query(query);
+  await c.end();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function pgbench(): Figures {
+  const dir = mkdtempSync(path.join(work, "pgbench-"));
+  const out = execFileSync("pgbench", ["-N", "-n", "-c", String(CONNECTIONS), "-j", "2", "-T", String(SECONDS), "-l", "--log-prefix", path.join(dir, "log"), dbUrl], { encoding: "utf8" });
+  const tps = Number(/tps = ([\d.]+)/.exec(out)![1]);
+  // Per-transaction log lines: client_id transaction_no time_us script_no time_epoch time_us
+  const latencies = readdirSync(dir)
+    .flatMap((f) => readFileSync(path.join(dir, f), "utf8").trim().split("\n"))
+    .map((line) => Number(line.split(" ")[2]) / 1000)
+    .sort((a, b) => a - b);
+  return { tps, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: 0 };
+}
+
+function wrkScript(store: { id: number; auth_code: string }): string {
+  const file = path.join(work, "save.lua");
+  writeFileSync(
+    file,
+    `
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+local failed = 0
+request = function()
+  local body = "id=${store.id}&auth_code=${store.auth_code}&device=openapi&type=phone&number=0109" .. string.format("%07d", math.random(0, 999999)) .. "&count=1"
+  return wrk.format(nil, "/api/open/save", nil, body)
+end
+response = function(status, headers, body)
+  if status ~= 200 or not string.find(body, '"result":true', 1, true) then failed = failed + 1 end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %f %f %f %d %d\\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.requests))
+end
+`,
+  );
+  return file;
+}
+
+function wrk(script: string, seconds: number): Figures {
+  const out = execFileSync("wrk", ["-t", "2", "-c", String(CONNECTIONS), "-d", `${seconds}s`, "-s", script, `http://127.0.0.1:${PORT}`], { encoding: "utf8" });
+  const [, tps, p50, p99, errors] = /RESULT (\S+) (\S+) (\S+) (\d+)/.exec(out)!;
+  return { tps: Number(tps), p50: Number(p50), p99: Number(p99), errors: Number(errors) };
+}
+
+async function main(): Promise<void> {
+  await sql(`CREATE DATABASE ${dbName}`);
+  execFileSync("pgbench", ["-i", "-q", dbUrl], { stdio: "ignore" });
+  const env = { ...process.env, DATABASE_URL: dbUrl, PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "info", DB_POOL_SIZE: String(CONNECTIONS) };
+  const created = JSON.parse(
+    execFileSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "store", "create", "--name", "Bench", "--daily-limit", "100000000", "--json"], { env, encoding: "utf8" }),
+  );
+  const server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  server.stdout.resume(); // the request log is written as in production, then discarded
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const deadline = Date.now() + 30_000;
+      const poll = () =>
+        fetch(`http://127.0.0.1:${PORT}/readyz`).then(
+          (r) => (r.ok ? resolve() : setTimeout(poll, 200)),
+          () => (Date.now() > deadline ? reject(new Error("server did not start")) : setTimeout(poll, 200)),
+        );
+      poll();
+    });
+    const script = wrkScript(created);
+    wrk(script, 3); // warm-up
+    const rows: { round: number; save: Figures; pgbench: Figures }[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const p = pgbench();
+      const s = wrk(script, SECONDS);
+      rows.push({ round, save: s, pgbench: p });
+      console.log(
+        `round ${round}: save ${s.tps.toFixed(0)}/s (p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, errors ${s.errors})` +
+          `  pgbench -N ${p.tps.toFixed(0)} tps (p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms)  ratio ${(s.tps / p.tps).toFixed(2)}`,
+      );
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const save = median(rows.map((r) => r.save.tps));
+    const base = median(rows.map((r) => r.pgbench.tps));
+    console.log(
+      `\nconnections ${CONNECTIONS}, ${ROUNDS} rounds of ${SECONDS}s each\n` +
+        `save:       ${save.toFixed(0)} requests/s (median), p50 ${median(rows.map((r) => r.save.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.save.p99)).toFixed(2)} ms\n` +
+        `pgbench -N: ${base.toFixed(0)} tps (median), p50 ${median(rows.map((r) => r.pgbench.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.pgbench.p99)).toFixed(2)} ms\n` +
+        `ratio:      ${(save / base).toFixed(2)}x`,
+    );
+    const failed = rows.reduce((n, r) => n + r.save.errors, 0);
+    if (failed > 0) throw new Error(`${failed} save requests failed`);
+  } finally {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.on("exit", r));
+    await sql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -79,7 +79,7 @@ export async function transferBetweenMembers(db: Db, t: Transfer): Promise<Trans
     ),
     ids AS (SELECT ${entryId} AS giver_entry, ${entryId} AS receiver_entry FROM proceed),
     sides AS (
-      SELECT s.id AS account_id, s.balance, s.member_id = proceed.giver_id AS giving
+      SELECT s.id AS account_id, s.member_id, s.balance, s.member_id = proceed.giver_id AS giving
         FROM proceed, (SELECT * FROM moved UNION ALL SELECT * FROM opened) s
     ),
     entries AS (
@@ -89,16 +89,15 @@ export async function transferBetweenMembers(db: Db, t: Transfer): Promise<Trans
              CASE WHEN giving THEN -${t.count}::int ELSE ${t.count}::int END, sides.balance,
              CASE WHEN giving THEN ids.receiver_entry ELSE ids.giver_entry END
         FROM proceed, ids, sides
-      RETURNING id, store_id, delta, balance_after, created_at, counterpart_id
+      RETURNING id, account_id, store_id, delta, balance_after, created_at, counterpart_id
     ),
     written AS (
-      SELECT e.id AS entry_id, e.store_id, CASE WHEN e.delta < 0 THEN proceed.giver_id ELSE receiver.id END AS member_no,
-             e.delta, e.balance_after, e.created_at
-        FROM proceed, receiver, entries e
+      SELECT e.id AS entry_id, e.store_id, sides.member_id AS member_no, e.delta, e.balance_after, e.created_at, e.counterpart_id
+        FROM entries e JOIN sides ON sides.account_id = e.account_id
     ),
     applied AS (
       SELECT g.entry_id, g.member_no, g.balance_after AS balance, r.member_no AS to_member_no, r.balance_after AS to_balance
-        FROM written g JOIN entries ge ON ge.id = g.entry_id JOIN written r ON r.entry_id = ge.counterpart_id
+        FROM written g JOIN written r ON r.entry_id = g.counterpart_id
        WHERE g.delta < 0
     )`,
     refusal: Prisma.sql`CASE WHEN NOT EXISTS (SELECT 1 FROM giver_found) THEN 'member_not_found'

@@ -17,8 +17,7 @@ let elsewhere: Store;
 
 const call = (store: Store, path: string, params: Params) =>
   s.form(`/api/open/${path}`, { id: store.id, auth_code: store.auth_code, device: "openapi", ...params });
-const balanceOf = async (store: Store, number: string | number, type = "phone") =>
-  (await call(store, "balance", { type, number })).total_count;
+const balanceOf = async (store: Store, number: string) => (await call(store, "balance", { number })).total_count;
 const historyOf = async (store: Store, number: string) => (await call(store, "history", { number, count: 100 })).list;
 /** The `id` of the newest history row of a member. */
 const newestRow = async (store: Store, number: string) => (await historyOf(store, number))[0].id as number;

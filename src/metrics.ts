@@ -8,7 +8,7 @@ import { Counter, Registry, collectDefaultMetrics, type Metric } from "prom-clie
 /** Ledger rows written, by entry kind (save, use, transfer, ...). */
 export const ledgerWrites = new Counter({
   name: "stampd_ledger_writes_total",
-  help: "Ledger entries written, by kind",
+  help: "Ledger changes applied (one per save, use, transfer, reversal or stamp change), by kind",
   labelNames: ["kind"] as const,
   registers: [],
 });

@@ -86,11 +86,11 @@ function admin(s: TestServer) {
     return { status: res.status, body: (await res.json()) as any };
   };
   return {
-    setWebhook: (store: number, url: string) => call("POST", `/admin/stores/${store}/webhook`, { url }),
-    show: (store: number) => call("GET", `/admin/stores/${store}/webhook`),
-    deliveries: async (store: number) => (await call("GET", `/admin/stores/${store}/webhook/deliveries`)).body as any[],
+    setWebhook: (store: number, url: string) => call("POST", `/admin/webhooks/${store}`, { url }),
+    show: (store: number) => call("GET", `/admin/webhooks/${store}`),
+    deliveries: async (store: number) => (await call("GET", `/admin/webhooks/${store}/deliveries`)).body as any[],
     resend: (event: string) => call("POST", `/admin/webhook-events/${event}/resend`, {}),
-    clear: (store: number) => call("DELETE", `/admin/stores/${store}/webhook`, {}),
+    clear: (store: number) => call("DELETE", `/admin/webhooks/${store}`, {}),
   };
 }
 

@@ -19,12 +19,27 @@ export interface Idempotency {
 
 export type GateRow = Record<string, unknown> & { store_id: number; pool_id: number; allowed: boolean };
 
-/** What a member change came to. `gate` is null when the gate yielded no row. */
-export type MemberChangeOutcome = { gate: GateRow | null } & (
+/**
+ * What a change answers, applied now or replayed for a reused idempotency key: the member's
+ * balance after it and, for a transfer, the receiver's (`to`).
+ */
+export interface ChangeAnswer {
+  /** The ledger row the answer comes from (a transfer's: the giver's). */
+  entryId: number;
+  memberNo: number;
+  balance: number;
+  to: { memberNo: number; balance: number } | null;
+}
+
+/**
+ * What a change came to. `gate` is null when the gate yielded no row; `refused` means the gate
+ * did not allow the work; `Refusal` are the operation's own reasons for changing nothing.
+ */
+export type LedgerOutcome<Refusal extends string> = { gate: GateRow | null } & (
   | { status: "refused" }
-  | { status: "member_not_found" }
-  | { status: "insufficient_balance" }
-  | { status: "above_maximum" }
   | { status: "key_reused" }
-  | { status: "applied" | "replayed"; memberNo: number; balance: number; entryId: number }
+  | { status: Refusal }
+  | ({ status: "applied" | "replayed" } & ChangeAnswer)
 );
+
+export type MemberChangeOutcome = LedgerOutcome<"member_not_found" | "insufficient_balance" | "above_maximum">;

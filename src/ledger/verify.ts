@@ -69,6 +69,45 @@ const CHECKS: { name: string; sql: string }[] = [
             JOIN ledger_entry e ON e.account_id = s.account_id
            WHERE e.store_id <> c.store_id`,
   },
+  {
+    name: "each transfer's two rows name each other and balance",
+    sql: `SELECT format('transfer entry %s: %s', id, problem) AS problem FROM (
+            SELECT e.id, CASE
+                     WHEN c.id IS NULL THEN 'has no counterpart'
+                     WHEN c.kind <> 'transfer' OR c.counterpart_id IS DISTINCT FROM e.id THEN format('entry %s does not name it back', c.id)
+                     WHEN e.delta + c.delta <> 0 THEN format('deltas %s and %s (entry %s) do not balance', e.delta, c.delta, c.id)
+                     WHEN a.pool_id IS DISTINCT FROM ca.pool_id OR a.id = ca.id THEN format('entry %s is not another member''s account in its pool', c.id)
+                   END AS problem
+              FROM ledger_entry e
+              JOIN ledger_account a ON a.id = e.account_id
+              LEFT JOIN ledger_entry c ON c.id = e.counterpart_id
+              LEFT JOIN ledger_account ca ON ca.id = c.account_id
+             WHERE e.kind = 'transfer') t
+           WHERE problem IS NOT NULL`,
+  },
+  {
+    name: "each reversal undoes a save or use of its account",
+    sql: `SELECT format('reversal entry %s: %s', id, problem) AS problem FROM (
+            SELECT e.id, CASE
+                     WHEN o.id IS NULL THEN 'reverses no row'
+                     WHEN o.kind NOT IN ('save', 'use') THEN format('reverses entry %s, a %s', o.id, o.kind)
+                     WHEN o.account_id <> e.account_id THEN format('reverses entry %s of another account', o.id)
+                     WHEN o.delta + e.delta <> 0 THEN format('delta %s does not undo entry %s (delta %s)', e.delta, o.id, o.delta)
+                     WHEN NOT o.reversed THEN format('entry %s is not marked reversed', o.id)
+                   END AS problem
+              FROM ledger_entry e LEFT JOIN ledger_entry o ON o.id = e.reverses_id
+             WHERE e.kind = 'reversal') r
+           WHERE problem IS NOT NULL`,
+  },
+  {
+    name: "no row is reversed twice, and a row marked reversed has its reversal",
+    sql: `SELECT format('entry %s: reversed by %s rows, %s', o.id, count(r.id),
+                   CASE WHEN o.reversed THEN 'marked reversed' ELSE 'not marked reversed' END) AS problem
+            FROM ledger_entry o LEFT JOIN ledger_entry r ON r.reverses_id = o.id
+           WHERE o.reversed OR r.id IS NOT NULL
+           GROUP BY o.id, o.reversed
+          HAVING count(r.id) <> 1 OR NOT o.reversed`,
+  },
 ];
 
 export async function verifyLedger(db: Db, extraChecks: { name: string; sql: string }[] = []): Promise<VerifyReport> {

@@ -1,13 +1,16 @@
-// The OPEN API's domain: save, use, balance and history of a member in a store's pool. Requests
-// arrive here already parsed; every rule of the spec that needs the database (authentication,
-// the daily limit, the count ceiling of the store's unit, the balance) is checked inside the
-// one statement that does the work, and each refusal comes back as a PointsError.
+// The OPEN API's domain: save, use, transfer, reversal, balance and history of members in a
+// store's pool. Requests arrive here already parsed; every rule of the spec that needs the
+// database (authentication, the daily limit, the count ceiling of the store's unit, the balance)
+// is checked inside the one statement that does the work, and each refusal comes back as a
+// PointsError.
 import { createHash } from "node:crypto";
 import { Prisma } from "../generated/prisma/client.js";
 import type { Prisma as Db } from "../db/client.js";
 import { changeMemberBalance } from "../ledger/member-change.js";
 import { readMemberBalance, readMemberHistory, type HistoryEntry } from "../ledger/reads.js";
-import type { GateRow, MemberRef } from "../ledger/types.js";
+import { reverseEntry, type ReversalOutcome } from "../ledger/reversal.js";
+import { transferBetweenMembers, type TransferOutcome } from "../ledger/transfer.js";
+import type { ChangeAnswer, GateRow, MemberChangeOutcome, MemberRef } from "../ledger/types.js";
 import { openApiGate, type OpenGateRow } from "../stores/gate.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
 import { rateLimitRejections } from "../metrics.js";
@@ -20,7 +23,9 @@ export type PointsFailure =
   | "member_not_found"
   | "insufficient_balance"
   | "rate_limited"
-  | "duplicate_request";
+  | "duplicate_request"
+  | "already_reversed"
+  | "history_not_found";
 
 export class PointsError extends Error {
   override name = "PointsError";
@@ -41,6 +46,18 @@ export interface Caller {
 export interface Change {
   member: MemberRef;
   count: number;
+  idempotencyKey?: string;
+}
+
+export interface TransferRequest extends Change {
+  /** The receiver; an unknown phone is registered. */
+  to: MemberRef;
+}
+
+export interface CancelRequest {
+  member: MemberRef;
+  /** The history row (ledger entry) to reverse. */
+  historyId: number;
   idempotencyKey?: string;
 }
 
@@ -93,33 +110,69 @@ export class PointsService {
     throw failure;
   }
 
+  /** Moves `count` from `member` to `to` in the store's pool. */
+  async transfer(caller: Caller, t: TransferRequest): Promise<{ memberNo: number; balance: number; to: { memberNo: number; balance: number } }> {
+    const out = await transferBetweenMembers(this.db, {
+      gate: this.gate(caller, this.countWithinUnit(t.count)),
+      giver: t.member,
+      receiver: t.to,
+      count: t.count,
+      idempotency: idempotency(t.idempotencyKey, "transfer", t.member, t.to, t.count),
+    });
+    const done = this.settle(out);
+    return { memberNo: done.memberNo, balance: done.balance, to: done.to! };
+  }
+
+  /** Reverses one save or use of the member in the store's pool. */
+  async cancel(caller: Caller, c: CancelRequest): Promise<{ memberNo: number; balance: number }> {
+    const out = await reverseEntry(this.db, {
+      gate: this.gate(caller),
+      member: c.member,
+      entryId: c.historyId,
+      idempotency: idempotency(c.idempotencyKey, "cancel", c.member, c.historyId),
+    });
+    const done = this.settle(out);
+    return { memberNo: done.memberNo, balance: done.balance };
+  }
+
   private async change(caller: Caller, c: Change, kind: "save" | "use"): Promise<{ memberNo: number; balance: number }> {
-    const gate = this.gate(caller, Prisma.sql`${c.count}::int <= CASE auth.unit WHEN 'stamp' THEN ${STAMP_COUNT_MAX}::int ELSE ${this.config.pointCountMax}::int END`);
     const out = await changeMemberBalance(this.db, {
-      gate,
+      gate: this.gate(caller, this.countWithinUnit(c.count)),
       member: c.member,
       register: kind === "save",
       delta: kind === "save" ? c.count : -c.count,
       kind,
-      idempotency: c.idempotencyKey === undefined ? undefined : { key: c.idempotencyKey, fingerprint: fingerprint(kind, c) },
+      idempotency: idempotency(c.idempotencyKey, kind, c.member, c.count),
     });
+    const done = this.settle(out);
+    return { memberNo: done.memberNo, balance: done.balance };
+  }
+
+  /** The gate's validity for a `count`: at most the ceiling of the store's unit. */
+  private countWithinUnit(count: number): Prisma.Sql {
+    return Prisma.sql`${count}::int <= CASE auth.unit WHEN 'stamp' THEN ${STAMP_COUNT_MAX}::int ELSE ${this.config.pointCountMax}::int END`;
+  }
+
+  /** The answer of a change, or the PointsError its outcome means. */
+  private settle(out: MemberChangeOutcome | TransferOutcome | ReversalOutcome): ChangeAnswer {
     switch (out.status) {
       case "applied":
         this.webhooks.ring();
-        return { memberNo: out.memberNo, balance: out.balance };
+        return out;
       case "replayed":
-        return { memberNo: out.memberNo, balance: out.balance };
+        return out;
       case "refused":
+        // Authenticated and within the limit, yet not allowed: the only other condition is the count.
         passGate(out.gate);
         throw new PointsError("invalid_count");
       case "key_reused":
         throw new PointsError("duplicate_request");
-      case "member_not_found":
-        throw new PointsError("member_not_found");
-      case "insufficient_balance":
-        throw new PointsError("insufficient_balance");
+      case "same_member":
+        throw new PointsError("invalid_param", "to_number");
       case "above_maximum":
         throw new PointsError("invalid_count");
+      default:
+        throw new PointsError(out.status);
     }
   }
 
@@ -138,8 +191,9 @@ function passGate(row: GateRow | null): void {
   }
 }
 
-/** Identifies an operation and its parameters, so that a reused idempotency key can be told apart. */
-function fingerprint(kind: string, c: Change): string {
-  const who = "phone" in c.member ? `phone:${c.member.phone}` : `no:${c.member.memberNo}`;
-  return createHash("sha256").update(`${kind}|${who}|${c.count}`).digest("hex");
+/** The idempotency record of a call: its key and what identifies the operation and its parameters. */
+function idempotency(key: string | undefined, operation: string, ...params: (MemberRef | number)[]) {
+  if (key === undefined) return undefined;
+  const text = params.map((p) => (typeof p === "number" ? p : "phone" in p ? `phone:${p.phone}` : `no:${p.memberNo}`));
+  return { key, fingerprint: createHash("sha256").update([operation, ...text].join("|")).digest("hex") };
 }

@@ -13,6 +13,8 @@ export const FAILURES: Record<PointsFailure | "internal", { code: string; msg: s
   insufficient_balance: { code: "INSUFFICIENT_BALANCE", msg: "보유 스탬프(포인트)가 부족합니다" },
   rate_limited: { code: "RATE_LIMITED", msg: "일일 호출 한도를 초과했습니다" },
   duplicate_request: { code: "DUPLICATE_REQUEST", msg: "이미 처리된 요청입니다" },
+  already_reversed: { code: "ALREADY_REVERSED", msg: "이미 취소된 내역입니다" },
+  history_not_found: { code: "HISTORY_NOT_FOUND", msg: "내역을 찾을 수 없습니다" },
   internal: { code: "INTERNAL", msg: "일시적인 오류입니다. 잠시 후 다시 시도해 주세요" },
 };
 

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { CountryCode } from "libphonenumber-js";
 import { normalizeMobile } from "../../phone.js";
 import type { MemberRef } from "../../ledger/types.js";
+import { INT_MAX } from "../../ledger/statement.js";
 import { PointsError } from "../../points/service.js";
 
 const scalar = z.union([z.string(), z.number()]);
@@ -21,6 +22,13 @@ export const commonWire = {
 
 export const changeWire = z.looseObject({ ...commonWire, count: scalar.optional().describe("whole number >= 1") });
 export const lookupWire = z.looseObject(commonWire);
+export const transferWire = z.looseObject({
+  ...commonWire,
+  to_type: scalar.optional().describe("receiver: `phone` (default) or `no` (member number)"),
+  to_number: scalar.optional().describe("receiver's phone number, or member number when to_type=no"),
+  count: scalar.optional().describe("whole number >= 1"),
+});
+export const cancelWire = z.looseObject({ ...commonWire, history_id: scalar.optional().describe("`id` of the history row to reverse") });
 export const historyWire = z.looseObject({
   ...commonWire,
   page: scalar.optional().describe("page number, from 1"),
@@ -43,7 +51,7 @@ export interface Caller {
 export function parseCaller(p: WireParams): Caller | null {
   const id = positiveInt.safeParse(p.id);
   const code = p.auth_code;
-  if (!id.success || id.data > 2147483647 || typeof code !== "string" || code === "") return null;
+  if (!id.success || id.data > INT_MAX || typeof code !== "string" || code === "") return null;
   return { storeId: id.data, authCode: code };
 }
 
@@ -52,13 +60,22 @@ const str = (v: unknown) => (typeof v === "number" ? String(v) : typeof v === "s
 /** The member named by `type` and `number`; throws the PointsError that the spec names. */
 export function parseMember(p: WireParams, region: CountryCode): MemberRef {
   if (str(p.device) !== "openapi") throw new PointsError("invalid_param", "device");
-  const type = str(p.type) ?? "phone";
-  if (type !== "phone" && type !== "no") throw new PointsError("invalid_param", "type");
-  const number = str(p.number)?.trim();
-  if (!number) throw new PointsError("invalid_param", "number");
+  return memberNamed(p, "type", "number", region);
+}
+
+/** The receiver of a transfer, named by `to_type` and `to_number` as the giver is by `type` and `number`. */
+export function parseReceiver(p: WireParams, region: CountryCode): MemberRef {
+  return memberNamed(p, "to_type", "to_number", region);
+}
+
+function memberNamed(p: WireParams, typeName: string, numberName: string, region: CountryCode): MemberRef {
+  const type = str(p[typeName]) ?? "phone";
+  if (type !== "phone" && type !== "no") throw new PointsError("invalid_param", typeName);
+  const number = str(p[numberName])?.trim();
+  if (!number) throw new PointsError("invalid_param", numberName);
   if (type === "no") {
     const no = positiveInt.safeParse(number);
-    if (!no.success || no.data > 2147483647) throw new PointsError("invalid_param", "number");
+    if (!no.success || no.data > INT_MAX) throw new PointsError("invalid_param", numberName);
     return { memberNo: no.data };
   }
   const phone = normalizeMobile(number, region);
@@ -66,10 +83,17 @@ export function parseMember(p: WireParams, region: CountryCode): MemberRef {
   return { phone };
 }
 
+/** `history_id` of a reversal: a history row's `id`. */
+export function parseHistoryId(p: WireParams): number {
+  const id = positiveInt.safeParse(p.history_id);
+  if (!id.success || id.data > INT_MAX) throw new PointsError("invalid_param", "history_id");
+  return id.data;
+}
+
 /** `count` of save and use: a whole number >= 1 (its ceiling depends on the store's unit). */
 export function parseChangeCount(p: WireParams): number {
   const count = positiveInt.safeParse(p.count);
-  if (!count.success || count.data > 2147483647) throw new PointsError("invalid_count");
+  if (!count.success || count.data > INT_MAX) throw new PointsError("invalid_count");
   return count.data;
 }
 

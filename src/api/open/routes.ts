@@ -1,6 +1,6 @@
-// The Stampang-compatible OPEN API: /api/open/{save,use,balance,history}, GET and POST, form,
-// JSON or query string. The routes only read the wire format and shape the answers; the rules
-// live in PointsService and the ledger.
+// The Stampang-compatible OPEN API: /api/open/{save,use,balance,history} and the extensions
+// /api/open/{transfer,cancel}, GET and POST, form, JSON or query string. The routes only read
+// the wire format and shape the answers; the rules live in PointsService and the ledger.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { FastifyRequest } from "fastify";
 import type { CountryCode } from "libphonenumber-js";
@@ -8,14 +8,18 @@ import { z } from "zod";
 import { PointsError, type PointsService } from "../../points/service.js";
 import { answerOpenError, FAILURE_CODES, FAILURE_TABLE } from "./answers.js";
 import {
+  cancelWire,
   changeWire,
   historyWire,
   lookupWire,
   parseCaller,
   parseChangeCount,
+  parseHistoryId,
   parseIdempotencyKey,
   parseMember,
   parsePage,
+  parseReceiver,
+  transferWire,
   type Caller,
   type WireParams,
 } from "./params.js";
@@ -27,6 +31,7 @@ const failureSchema = z
   .meta({ id: "OpenApiFailure", description: `A refused call (still HTTP 200):\n\n${FAILURE_TABLE}` });
 const ANSWERS = `Always answers HTTP 200: \`result\` true with the data, or false with one of these codes (\`msg\` may add the parameter at fault in parentheses):\n\n${FAILURE_TABLE}`;
 const changed = z.object({ result: z.literal(true), msg: z.literal("ok"), member_no: z.number(), total_point: z.number() });
+const transferred = changed.extend({ to_member_no: z.number(), to_total_point: z.number() });
 const balance = z.object({ result: z.literal(true), msg: z.literal("ok"), member_no: z.number(), total_count: z.number() });
 const history = z.object({
   result: z.literal(true),
@@ -121,6 +126,37 @@ export const openApiRoutes = ({ points, phoneRegion }: OpenApiDeps): FastifyPlug
         ),
       );
     }
+
+    route("transfer", "Give stamps (points) to another member (extension)", transferWire, transferred, (request) =>
+      handle(
+        request,
+        (p) => ({
+          member: parseMember(p, phoneRegion),
+          to: parseReceiver(p, phoneRegion),
+          count: parseChangeCount(p),
+          idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
+        }),
+        async (caller, transfer) => {
+          const r = await points.transfer(caller, transfer);
+          return { member_no: r.memberNo, total_point: r.balance, to_member_no: r.to.memberNo, to_total_point: r.to.balance };
+        },
+      ),
+    );
+
+    route("cancel", "Reverse a save or use of a member (extension)", cancelWire, changed, (request) =>
+      handle(
+        request,
+        (p) => ({
+          member: parseMember(p, phoneRegion),
+          historyId: parseHistoryId(p),
+          idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
+        }),
+        async (caller, cancel) => {
+          const r = await points.cancel(caller, cancel);
+          return { member_no: r.memberNo, total_point: r.balance };
+        },
+      ),
+    );
 
     route("balance", "A member's balance", lookupWire, balance, (request) =>
       handle(

@@ -1,0 +1,191 @@
+// The one shape of every statement that changes members' balances (save, use, transfer,
+// reversal): a single SQL statement that runs the caller's gate, looks up an earlier answer for a
+// reused idempotency key, does the operation's work only when the gate allows it and the key is
+// new, records the key with the row it wrote and queues the webhook event of each row written
+// (the outbox, src/webhooks/events.ts). Each operation supplies only its work (CTEs) and why it
+// changed nothing; everything else lives here once.
+import { Prisma } from "../generated/prisma/client.js";
+import type { Prisma as Db } from "../db/client.js";
+import type { ChangeAnswer, Gate, GateRow, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import { isUniqueViolation } from "./pg-errors.js";
+import { queuePointEvent } from "../webhooks/events.js";
+import { ledgerWrites } from "../metrics.js";
+
+/** The largest PostgreSQL integer: balances, counts, member numbers and row ids. */
+export const INT_MAX = 2147483647;
+
+export interface LedgerStatement {
+  gate: Gate;
+  idempotency?: Idempotency;
+  /** The action of the webhook events of the rows written: the entries' kind in capitals. */
+  action: string;
+  /**
+   * The operation's CTEs. They start from `go` (`store_id`, `pool_id`: one row when the work may
+   * proceed) and end with `written` (`entry_id`, `store_id`, `member_no`, `delta`,
+   * `balance_after`, `created_at`: one row per ledger row written) and `applied` (`entry_id`,
+   * `member_no`, `balance`, `to_member_no`, `to_balance`: one row when the change was made).
+   */
+  work: Prisma.Sql;
+  /** A text expression naming why nothing changed; evaluated when `go` has a row and `applied` none. */
+  refusal: Prisma.Sql;
+  /**
+   * Unique constraints that a concurrent statement may win (a row this one meant to create
+   * appeared after its snapshot was taken): the statement is rolled back and runs again, and
+   * then sees that row.
+   */
+  races?: string[];
+}
+
+/** Snake-case answer columns, as `applied` and `prior` yield them. */
+interface AnswerRow {
+  entry_id: number;
+  member_no: number;
+  balance: number;
+  to_member_no: number | null;
+  to_balance: number | null;
+}
+
+interface Row {
+  gate: GateRow | null;
+  prior: (AnswerRow & { fingerprint: string }) | null;
+  applied: AnswerRow | null;
+  refusal: string | null;
+}
+
+const ATTEMPTS = 3;
+
+export async function runLedgerStatement<Refusal extends string>(db: Db, s: LedgerStatement): Promise<LedgerOutcome<Refusal>> {
+  const races = [...(s.races ?? []), ...(s.idempotency ? ["idempotency_key_pkey"] : [])];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = outcome<Refusal>(await run(db, s), s.idempotency);
+      if (out.status === "applied") ledgerWrites.inc({ kind: s.action.toLowerCase() });
+      return isRefusal(out) && s.idempotency ? await replayIfAnswered(db, out, s.idempotency) : out;
+    } catch (err) {
+      if (attempt < ATTEMPTS && races.some((c) => isUniqueViolation(err, c))) continue;
+      throw err;
+    }
+  }
+}
+
+async function run(db: Db, s: LedgerStatement): Promise<Row> {
+  const key = s.idempotency?.key ?? null;
+  const rows = await db.$queryRaw<Row[]>`
+    WITH ${s.gate},
+    prior AS (${priorAnswer(Prisma.sql`(SELECT store_id FROM gate)`, key)}),
+    go AS (SELECT store_id, pool_id FROM gate WHERE allowed AND NOT EXISTS (SELECT 1 FROM prior)),
+    ${s.work},
+    remembered AS (
+      INSERT INTO idempotency_key (store_id, key, fingerprint, entry_id)
+      SELECT go.store_id, ${key}::text, ${s.idempotency?.fingerprint ?? null}::text, applied.entry_id
+        FROM go, applied WHERE ${key}::text IS NOT NULL
+    ),
+    event AS (${queuePointEvent(s.action, {
+      from: Prisma.sql`written`,
+      storeId: Prisma.sql`written.store_id`,
+      memberNo: Prisma.sql`written.member_no`,
+      entryId: Prisma.sql`written.entry_id`,
+      delta: Prisma.sql`written.delta`,
+      balanceAfter: Prisma.sql`written.balance_after`,
+      createdAt: Prisma.sql`written.created_at`,
+    })})
+    SELECT to_jsonb(gate) AS gate, to_jsonb(prior) AS prior, to_jsonb(applied) AS applied,
+           CASE WHEN go.store_id IS NOT NULL AND applied.entry_id IS NULL THEN (${s.refusal}) END AS refusal
+      FROM (SELECT 1) one
+      LEFT JOIN gate ON true LEFT JOIN prior ON true LEFT JOIN go ON true LEFT JOIN applied ON true`;
+  return rows[0]!;
+}
+
+/** The answer recorded for an idempotency key of a store, with the fingerprint it was given for. */
+function priorAnswer(storeId: Prisma.Sql, key: string | null): Prisma.Sql {
+  return Prisma.sql`
+      SELECT k.fingerprint, e.id AS entry_id, a.member_id AS member_no, e.balance_after AS balance,
+             ca.member_id AS to_member_no, c.balance_after AS to_balance
+        FROM idempotency_key k
+        JOIN ledger_entry e ON e.id = k.entry_id
+        JOIN ledger_account a ON a.id = e.account_id
+        LEFT JOIN ledger_entry c ON c.id = e.counterpart_id
+        LEFT JOIN ledger_account ca ON ca.id = c.account_id
+       WHERE k.store_id = ${storeId} AND k.key = ${key}::text`;
+}
+
+function outcome<Refusal extends string>(row: Row, idempotency: Idempotency | undefined): LedgerOutcome<Refusal> {
+  const { gate, prior, applied } = row;
+  if (prior) return replayed(gate, prior, idempotency!);
+  if (!gate?.allowed) return { gate, status: "refused" };
+  if (applied) return { gate, status: "applied", ...answer(applied) };
+  return { gate, status: row.refusal as Refusal };
+}
+
+function answer(r: AnswerRow): ChangeAnswer {
+  return {
+    entryId: r.entry_id,
+    memberNo: r.member_no,
+    balance: r.balance,
+    to: r.to_member_no === null ? null : { memberNo: r.to_member_no, balance: r.to_balance! },
+  };
+}
+
+function replayed<Refusal extends string>(
+  gate: GateRow | null,
+  prior: AnswerRow & { fingerprint: string },
+  idempotency: Idempotency,
+): LedgerOutcome<Refusal> {
+  return prior.fingerprint === idempotency.fingerprint ? { gate, status: "replayed", ...answer(prior) } : { gate, status: "key_reused" };
+}
+
+function isRefusal<R extends string>(out: LedgerOutcome<R>): boolean {
+  return !["refused", "key_reused", "applied", "replayed"].includes(out.status);
+}
+
+/**
+ * A statement reads the database as it was when it began. Calls of one store queue on its usage
+ * counter, so a retry sent while the first call with its key was still running waits for it
+ * and then may be refused for what that call did (already reversed, balance now too small)
+ * without having seen its key. A fresh look at the key tells a refusal from a replay.
+ */
+async function replayIfAnswered<R extends string>(db: Db, out: LedgerOutcome<R>, idempotency: Idempotency): Promise<LedgerOutcome<R>> {
+  const storeId = out.gate!.store_id;
+  const [prior] = await db.$queryRaw<(AnswerRow & { fingerprint: string })[]>`${priorAnswer(Prisma.sql`${storeId}::int`, idempotency.key)}`;
+  return prior ? replayed(out.gate, prior, idempotency) : out;
+}
+
+/**
+ * CTEs `written` and `applied` of a change of one account: write the one ledger row described by
+ * the CTE `change` (`account_id`, `store_id`, `kind`, `delta`, `balance_after`, `reverses_id`,
+ * and `member_no` for the answer).
+ */
+export const WRITE_ONE_ENTRY = Prisma.sql`
+    written AS (
+      INSERT INTO ledger_entry (account_id, store_id, kind, delta, balance_after, reverses_id)
+      SELECT account_id, store_id, kind, delta, balance_after, reverses_id FROM change
+      RETURNING id AS entry_id, store_id, (SELECT member_no FROM change), delta, balance_after, created_at
+    ),
+    applied AS (
+      SELECT entry_id, member_no, balance_after AS balance, NULL::int AS to_member_no, NULL::int AS to_balance
+        FROM written
+    )`;
+
+/** CTE `<name>_found`: the member named by `ref`, when known. */
+export function findMember(name: string, ref: MemberRef): Prisma.Sql {
+  const match = "phone" in ref ? Prisma.sql`phone = ${ref.phone}::text` : Prisma.sql`id = ${ref.memberNo}::int`;
+  return Prisma.sql`${Prisma.raw(name)}_found AS (SELECT id FROM member WHERE ${match})`;
+}
+
+/**
+ * CTE `<name>`: the member of `<name>_found` (see findMember) or, when the phone is unknown and
+ * the CTE `registerWhen` has a row, the member registered now. A phone registered by a
+ * concurrent call in the meantime is taken as found.
+ */
+export function foundOrRegistered(name: string, ref: MemberRef, registerWhen: string | null): Prisma.Sql {
+  const id = Prisma.raw(name);
+  if (registerWhen === null || !("phone" in ref)) return Prisma.sql`${id} AS (SELECT id FROM ${id}_found)`;
+  return Prisma.sql`
+    ${id}_registered AS (
+      INSERT INTO member (phone)
+      SELECT ${ref.phone}::text FROM ${Prisma.raw(registerWhen)} WHERE NOT EXISTS (SELECT 1 FROM ${id}_found)
+      ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone
+      RETURNING id
+    ),
+    ${id} AS (SELECT id FROM ${id}_found UNION ALL SELECT id FROM ${id}_registered)`;
+}

@@ -49,3 +49,27 @@ it("concurrent first saves of one new phone register one member", async () => {
   expect(new Set(answers.map((a) => a.member_no)).size).toBe(1);
   expect(answers.map((a) => a.total_point).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
 });
+
+it("400 concurrent transfers, saves and uses among four members never fail unexpectedly and stay consistent", async () => {
+  const store = await s.services.stores.create({ name: "Friends", unit: "point" });
+  const base = { id: store.id, auth_code: store.auth_code, device: "openapi" };
+  const phones = ["010-3100-0001", "010-3100-0002", "010-3100-0003", "010-3100-0004"];
+  for (const number of phones) await s.form("/api/open/save", { ...base, number, count: 20 });
+  const pick = (i: number) => phones[(i * 7 + 3) % 4]!;
+  const answers = await Promise.all(
+    Array.from({ length: 400 }, (_, i) => {
+      const number = pick(i);
+      if (i % 5 === 0) return s.form("/api/open/save", { ...base, number, count: 2 });
+      if (i % 5 === 1) return s.form("/api/open/use", { ...base, number, count: 3 });
+      return s.form("/api/open/transfer", { ...base, number, to_number: pick(i + 1 + (i % 3)), count: 1 + (i % 4) });
+    }),
+  );
+  const unexpected = answers.filter((a) => !a.result && a.code !== "INSUFFICIENT_BALANCE" && a.code !== "INVALID_PARAM");
+  expect(unexpected).toEqual([]);
+  let total = 0;
+  for (const number of phones) total += (await s.form("/api/open/balance", { ...base, number })).total_count;
+  const saves = answers.filter((a, i) => a.result && i % 5 === 0).length;
+  const uses = answers.filter((a, i) => a.result && i % 5 === 1).length;
+  expect(total).toBe(80 + 2 * saves - 3 * uses);
+  expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
+});

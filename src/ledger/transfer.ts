@@ -54,6 +54,8 @@ export async function transferBetweenMembers(db: Db, t: Transfer): Promise<Trans
       SELECT p.store_id, p.pool_id, p.giver_id,
              max(h.id) FILTER (WHERE h.member_id = p.giver_id) AS giver_account,
              max(h.id) FILTER (WHERE h.member_id = p.receiver_id) AS receiver_account,
+             max(h.balance) FILTER (WHERE h.member_id = p.giver_id) AS giver_balance,
+             max(h.balance) FILTER (WHERE h.member_id = p.receiver_id) AS receiver_balance,
              COALESCE(max(h.balance) FILTER (WHERE h.member_id = p.giver_id), 0) >= ${t.count}::int AS enough,
              COALESCE(bool_and(h.balance <= COALESCE(h.max_balance, ${INT_MAX}::int) - ${t.count}::int)
                         FILTER (WHERE h.member_id = p.receiver_id), true) AS room
@@ -63,10 +65,14 @@ export async function transferBetweenMembers(db: Db, t: Transfer): Promise<Trans
     proceed AS (SELECT * FROM decision WHERE enough AND room),
     ${foundOrRegistered("receiver", t.receiver, "proceed")},
     moved AS (
-      -- One source row for both accounts: with a UNION of two, PostgreSQL's re-check of a row
-      -- changed since this statement began (EvalPlanQual) was seen to drop the second one.
+      -- The new balances are computed from the locked rows ("held"), not from the row version
+      -- this UPDATE happens to evaluate: after a FOR UPDATE in the same statement, PostgreSQL
+      -- was seen to evaluate SET expressions on the version before the one locked (see
+      -- stamp-change.ts). One source row for both accounts: with a UNION of two, PostgreSQL's
+      -- re-check of a row changed since this statement began (EvalPlanQual) dropped the second.
       UPDATE ledger_account a
-         SET balance = a.balance + CASE WHEN a.id = p.giver_account THEN -${t.count}::int ELSE ${t.count}::int END,
+         SET balance = CASE WHEN a.id = p.giver_account THEN p.giver_balance - ${t.count}::int
+                            ELSE p.receiver_balance + ${t.count}::int END,
              updated_at = now()
         FROM proceed p
        WHERE a.id IN (p.giver_account, p.receiver_account)

@@ -80,11 +80,15 @@ describe("STAMP events", () => {
     expect((await call("update", { stampIdx: idx, useYn: "Y", stamps: 0 })).code).toBe(0);
 
     const events = await eventsAfter(before);
-    expect(events.map((e) => [e.action, e.body.change, e.body.stamp.stamps])).toEqual([
+    const summary = events.map((e) => [e.action, e.body.change, e.body.stamp.stamps]);
+    expect(summary.slice(0, 4)).toEqual([
       ["ADD", 4, 4],
       ["REMOVE", -3, 1],
       ["ADD", 4, 5],
       ["USE", 0, 5],
+    ]);
+    // The last update made two changes in one statement: its two events share one moment, in no set order.
+    expect(summary.slice(4).sort()).toEqual([
       ["REMOVE", -5, 0],
       ["USE", 0, 0],
     ]);

@@ -26,7 +26,7 @@ export interface AppDeps {
   services: Services;
   /** This app's metrics registry (see src/metrics.ts). */
   metrics: Registry;
-  /** Local control token for the CLI (see src/cli/remote.ts), besides ADMIN_TOKEN. */
+  /** Local control token for the CLI (see src/cli/run-operation.ts), besides ADMIN_TOKEN. */
   controlToken?: string;
 }
 

@@ -1,6 +1,6 @@
 // The embedded database may be opened by one process only. Whoever opens it (the server, or a CLI
 // command when no server runs) holds this lock; the server also leaves a control file beside it
-// so that CLI commands can ask it to do their work instead (src/cli/remote.ts).
+// so that CLI commands can ask it to do their work instead (src/cli/run-operation.ts).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import lockfile from "proper-lockfile";

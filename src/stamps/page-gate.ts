@@ -43,7 +43,7 @@ export function onSiteGate(g: PageGateInput & { password: string }): Prisma.Sql 
     ${countGuess("onsite_password", Prisma.sql`SELECT stamp_id, correct FROM page`, g.at)},
     gate AS (
       SELECT page.stamp_id, page.store_id, page.pool_id, page.today, guess.counted, guess.failures, guess.locked_until,
-             guess.counted AND page.correct AS allowed
-        FROM page CROSS JOIN guess
+             COALESCE(guess.counted AND page.correct, false) AS allowed
+        FROM page LEFT JOIN guess ON true
     )`;
 }

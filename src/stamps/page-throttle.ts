@@ -21,31 +21,29 @@ export interface GuessCount {
 /**
  * CTEs ending in `guess` (the columns of GuessCount) that count one guess of `secret` on the
  * stamp of `from` (a query with `stamp_id` and `correct`). A correct guess clears the count; a
- * wrong one adds to it and locks the page when it reaches the maximum. A guess checked outside
- * SQL (the PIN's slow hash) is counted as wrong here, before it is checked, so that guesses sent
- * at once cannot all pass before the first failure is written; a right one then calls clear.
+ * wrong one adds to it and locks the page when it reaches the maximum; while the page is locked
+ * the guess changes nothing but `last_counted` (so the answer comes from the row's latest version,
+ * as the rate limits' `last_allowed` does). A guess checked outside SQL (the PIN's slow hash) is
+ * counted as wrong here, before it is checked, so that guesses sent at once cannot all pass before
+ * the first failure is written; a right one is then cleared.
  */
 export function countGuess(secret: PageSecret, from: Prisma.Sql, at: Date | undefined): Prisma.Sql {
   const now = Prisma.sql`COALESCE(${at ?? null}::timestamptz, now())`;
-  const lockEnds = Prisma.sql`${now} + make_interval(mins => ${PAGE_LOCK_MINUTES}::int)`;
+  const locked = Prisma.sql`t.locked_until > ${now}`;
   /** The row's wrong guesses before this one; an ended lock starts a new series. */
   const before = Prisma.sql`CASE WHEN t.locked_until <= ${now} THEN 0 ELSE t.failures END`;
+  const wrong = Prisma.sql`EXCLUDED.failures = 1`;
   return Prisma.sql`
     guessed AS (SELECT stamp_id, correct FROM (${from}) g),
-    counted AS (
-      INSERT INTO page_throttle AS t (stamp_id, secret, failures, locked_until)
-      SELECT stamp_id, ${secret}::"PageSecret", CASE WHEN correct THEN 0 ELSE 1 END, NULL FROM guessed
-      ON CONFLICT (stamp_id, secret) DO UPDATE SET
-        failures = CASE WHEN EXCLUDED.failures = 0 THEN 0 ELSE ${before} + 1 END,
-        locked_until = CASE WHEN EXCLUDED.failures = 1 AND ${before} + 1 >= ${PAGE_MAX_FAILURES}::int THEN ${lockEnds} END
-      WHERE t.locked_until IS NULL OR t.locked_until <= ${now}
-      RETURNING failures, locked_until
-    ),
     guess AS (
-      SELECT EXISTS (SELECT 1 FROM counted) AS counted,
-             COALESCE((SELECT failures FROM counted), t.failures, 0) AS failures,
-             CASE WHEN EXISTS (SELECT 1 FROM counted) THEN (SELECT locked_until FROM counted) ELSE t.locked_until END AS locked_until
-        FROM guessed LEFT JOIN page_throttle t ON t.stamp_id = guessed.stamp_id AND t.secret = ${secret}::"PageSecret"
+      INSERT INTO page_throttle AS t (stamp_id, secret, failures, locked_until, last_counted)
+      SELECT stamp_id, ${secret}::"PageSecret", CASE WHEN correct THEN 0 ELSE 1 END, NULL, true FROM guessed
+      ON CONFLICT (stamp_id, secret) DO UPDATE SET
+        failures = CASE WHEN ${locked} THEN t.failures WHEN ${wrong} THEN ${before} + 1 ELSE 0 END,
+        locked_until = CASE WHEN ${locked} THEN t.locked_until
+                            WHEN ${wrong} AND ${before} + 1 >= ${PAGE_MAX_FAILURES}::int THEN ${now} + make_interval(mins => ${PAGE_LOCK_MINUTES}::int) END,
+        last_counted = NOT COALESCE(${locked}, false)
+      RETURNING last_counted AS counted, failures, locked_until
     )`;
 }
 

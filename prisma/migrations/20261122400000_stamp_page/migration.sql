@@ -10,6 +10,7 @@ CREATE TABLE "page_throttle" (
     "secret" "PageSecret" NOT NULL,
     "failures" INTEGER NOT NULL DEFAULT 0,
     "locked_until" TIMESTAMPTZ(3),
+    "last_counted" BOOLEAN NOT NULL DEFAULT true,
 
     CONSTRAINT "page_throttle_pkey" PRIMARY KEY ("stamp_id","secret"),
     CONSTRAINT "page_throttle_failures_check" CHECK ("failures" >= 0)

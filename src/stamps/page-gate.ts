@@ -25,7 +25,7 @@ function page(g: PageGateInput, extra: Prisma.Sql = Prisma.empty): Prisma.Sql {
 /** Lets the page read its own stamp. */
 export function pageReadGate(g: PageGateInput): Prisma.Sql {
   return Prisma.sql`${page(g)},
-    gate AS (SELECT stamp_id, store_id, pool_id, today, true AS allowed FROM page)`;
+    gate AS (SELECT store_id, pool_id, today, true AS allowed FROM page)`;
 }
 
 /** The gate row of an on-site stamp: allowed when the password was right and the page not locked. */

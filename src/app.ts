@@ -19,6 +19,8 @@ import { healthRoutes } from "./api/health.js";
 import { openApiRoutes } from "./api/open/routes.js";
 import { stampApiRoutes } from "./api/stamp/routes.js";
 import { adminRoutes } from "./api/admin/routes.js";
+import { stampPageRoutes } from "./pages/routes.js";
+import { sharedSecret } from "./secrets.js";
 
 export interface AppDeps {
   config: Config;
@@ -72,6 +74,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(db));
   await app.register(openApiRoutes({ points: services.points, phoneRegion: config.PHONE_REGION }));
   await app.register(stampApiRoutes(services.stamps));
+  await app.register(
+    stampPageRoutes({ pages: services.stampPages, cookieSecret: await sharedSecret(db.prisma, "stamp_page_cookie"), publicBaseUrl: config.publicBaseUrl }),
+  );
   await app.register(adminRoutes({ ctx: { services, db }, adminToken: config.ADMIN_TOKEN, controlToken: deps.controlToken }));
   return app;
 }

@@ -7,6 +7,7 @@ import { verifyLedger } from "./ledger/verify.js";
 import { StampService } from "./stamps/service.js";
 import { ApiKeyService } from "./stamps/api-keys.js";
 import { CardService } from "./stamps/cards.js";
+import { StampPageService } from "./stamps/page.js";
 import { WebhookService } from "./webhooks/service.js";
 import { WebhookNudge } from "./webhooks/nudge.js";
 
@@ -14,6 +15,7 @@ export interface Services {
   stores: StoreService;
   points: PointsService;
   stamps: StampService;
+  stampPages: StampPageService;
   apiKeys: ApiKeyService;
   cards: CardService;
   webhooks: WebhookService;
@@ -25,10 +27,12 @@ export interface Services {
 export function createServices(db: Database, config: Config): Services {
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
   const webhookNudge = new WebhookNudge();
+  const stamps = new StampService(db.prisma, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }, webhookNudge);
   return {
     stores,
     points: new PointsService(db.prisma, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX }, webhookNudge),
-    stamps: new StampService(db.prisma, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }, webhookNudge),
+    stamps,
+    stampPages: new StampPageService(db.prisma, stamps),
     apiKeys: new ApiKeyService(db.prisma, stores),
     cards: new CardService(db.prisma, stores),
     webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),

@@ -18,11 +18,13 @@ import {
   type StampRefusal,
   type StampUpdate,
 } from "../ledger/stamp-change.js";
-import type { GateRow } from "../ledger/types.js";
+import type { Gate, GateRow } from "../ledger/types.js";
 import { rateLimitRejections } from "../metrics.js";
 import { newSecret } from "../secrets.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
 import { planAtLeast, stampApiGate, type StampGateRow } from "./gate.js";
+import { onSiteGate, pageReadGate, type OnSiteGateRow } from "./page-gate.js";
+import type { GuessCount } from "./page-throttle.js";
 import type { StampPayloadV1 } from "./payload.js";
 import { rateReport, type RateReport } from "./rate.js";
 
@@ -151,6 +153,32 @@ export class StampService {
   }
 
   /**
+   * The stamp of a stamp page as validate shows it, and why it is not usable now (the ledger's
+   * reasons: inactive, not_started, expired, used), if it is not. Null: no such page.
+   */
+  async readPage(stampIdx: number, pageCode: string): Promise<{ stamp: StampPayloadV1; unusable: StampRefusal | null } | null> {
+    const out = await readStamp(this.db, this.withView(pageReadGate(this.pageGateInput(pageCode))), stampIdx);
+    return out.stamp ? { stamp: out.stamp, unusable: out.refusal } : null;
+  }
+
+  /**
+   * Adds one stamp from the stamp page after the card's on-site password, by the ledger's add
+   * with the API's rules. `guess` is the page throttle's count of the password guess; refusal
+   * wrong_onsite_password covers a locked page too (`guess.counted` false).
+   */
+  async addOnSite(stampIdx: number, pageCode: string, password: string): Promise<{ refusal: StampFailure | null; guess: GuessCount }> {
+    const gateSql = onSiteGate({ ...this.pageGateInput(pageCode), password });
+    const out = await changeStamp(this.db, this.withView(gateSql), stampIdx, { action: "add" });
+    const gate = out.gate as OnSiteGateRow | null;
+    if (!gate) return { refusal: "stamp_not_found", guess: { counted: false, failures: 0, locked_until: null } };
+    const guess = { counted: gate.counted, failures: gate.failures, locked_until: gate.locked_until };
+    if (!gate.allowed) return { refusal: "wrong_onsite_password", guess };
+    if (out.refusal) return { refusal: REFUSALS[out.refusal].reason, guess };
+    this.webhooks.ring();
+    return { refusal: null, guess };
+  }
+
+  /**
    * A request whose parameters are bad still needs a valid key and counts as a call: answers the
    * gate's refusal if there is one, otherwise `failure` with the rate-limit state.
    */
@@ -182,13 +210,21 @@ export class StampService {
     return domain === this.config.publicBaseUrl ? null : domain;
   }
 
+  /** The page's code is the key of a stamp page's gate. */
+  private pageGateInput(pageCode: string) {
+    return { pageCode, timeZone: this.config.timeZone, at: this.config.clock?.() };
+  }
+
+  /** A statement's gate with how stamps are shown. */
+  private withView(gate: Gate): StampContext {
+    const { timeZone, publicBaseUrl } = this.config;
+    return { gate, view: { timeZone, publicBaseUrl } };
+  }
+
   /** The gate of a call (a domain of its own needs a higher plan than the API itself) and the view. */
   private context(apiKey: string, domain?: string | null): StampContext {
-    const { timeZone, publicBaseUrl } = this.config;
-    return {
-      gate: stampApiGate({ apiKey, timeZone, minPlan: domain ? CUSTOM_DOMAIN_PLAN : API_PLAN, at: this.config.clock?.() }),
-      view: { timeZone, publicBaseUrl },
-    };
+    const minPlan = domain ? CUSTOM_DOMAIN_PLAN : API_PLAN;
+    return this.withView(stampApiGate({ apiKey, timeZone: this.config.timeZone, minPlan, at: this.config.clock?.() }));
   }
 }
 

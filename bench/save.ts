@@ -1,7 +1,9 @@
-// `npm run bench`: /api/open/save over real HTTP (wrk, random members) against `pgbench -N` on the
-// same PostgreSQL with the same number of connections, alternating, in one run. Prints both
-// throughputs, p50/p99 latencies and the ratio. Needs `wrk` and `pgbench` (Debian: apt-get
-// install wrk postgresql-client) and a PostgreSQL server (BENCH_PG, default the local one).
+// `npm run bench`: /api/open/save over real HTTP (wrk, a random member of a random store each
+// request) against `pgbench -N` on the same PostgreSQL with the same number of connections,
+// alternating, in one run. Prints both throughputs, p50/p99 latencies and the ratio. Needs `wrk`
+// and `pgbench` (Debian: apt-get install wrk postgresql-client) and a PostgreSQL server
+// (BENCH_PG, default the local one). BENCH_STORES=1 measures one store alone: its calls queue on
+// its daily-limit counter row.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +15,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PORT = Number(process.env.BENCH_PORT ?? 3917);
+const STORES = Number(process.env.BENCH_STORES ?? 100);
 
 interface Figures {
   tps: number;
@@ -48,16 +51,18 @@ function pgbench(): Figures {
   return { tps, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: 0 };
 }
 
-function wrkScript(store: { id: number; auth_code: string }): string {
+function wrkScript(stores: { id: number; auth_code: string }[]): string {
   const file = path.join(work, "save.lua");
   writeFileSync(
     file,
     `
+local stores = { ${stores.map((st) => `{ ${st.id}, "${st.auth_code}" }`).join(", ")} }
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 local failed = 0
 request = function()
-  local body = "id=${store.id}&auth_code=${store.auth_code}&device=openapi&type=phone&number=0109" .. string.format("%07d", math.random(0, 999999)) .. "&count=1"
+  local s = stores[math.random(1, #stores)]
+  local body = "id=" .. s[1] .. "&auth_code=" .. s[2] .. "&device=openapi&type=phone&number=0109" .. string.format("%07d", math.random(0, 999999)) .. "&count=1"
   return wrk.format(nil, "/api/open/save", nil, body)
 end
 response = function(status, headers, body)
@@ -78,13 +83,29 @@ function wrk(script: string, seconds: number): Figures {
   return { tps: Number(tps), p50: Number(p50), p99: Number(p99), errors: Number(errors) };
 }
 
+/** Stores made through the store service itself, each with a daily limit out of the way. */
+async function createStores(url: string, n: number): Promise<{ id: number; auth_code: string }[]> {
+  const { loadConfig } = await import("../src/config.js");
+  const { openDatabase } = await import("../src/db/client.js");
+  const { migrate } = await import("../src/db/migrate.js");
+  const { StoreService } = await import("../src/stores/service.js");
+  const db = await openDatabase({ databaseUrl: url, dataDir: loadConfig({}).DATA_DIR, poolSize: 2 });
+  try {
+    await migrate(db);
+    const service = new StoreService(db.prisma, { dailyLimit: 100_000_000 });
+    const stores = [];
+    for (let i = 0; i < n; i++) stores.push(await service.create({ name: `Bench ${i}` }));
+    return stores;
+  } finally {
+    await db.close();
+  }
+}
+
 async function main(): Promise<void> {
   await sql(`CREATE DATABASE ${dbName}`);
   execFileSync("pgbench", ["-i", "-q", dbUrl], { stdio: "ignore" });
   const env = { ...process.env, DATABASE_URL: dbUrl, PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "info", DB_POOL_SIZE: String(CONNECTIONS) };
-  const created = JSON.parse(
-    execFileSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "store", "create", "--name", "Bench", "--daily-limit", "100000000", "--json"], { env, encoding: "utf8" }),
-  );
+  const stores = await createStores(dbUrl, STORES);
   const server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], { env, stdio: ["ignore", "pipe", "inherit"] });
   server.stdout.resume(); // the request log is written as in production, then discarded
   try {
@@ -97,7 +118,7 @@ async function main(): Promise<void> {
         );
       poll();
     });
-    const script = wrkScript(created);
+    const script = wrkScript(stores);
     wrk(script, 3); // warm-up
     const rows: { round: number; save: Figures; pgbench: Figures }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -113,7 +134,7 @@ async function main(): Promise<void> {
     const save = median(rows.map((r) => r.save.tps));
     const base = median(rows.map((r) => r.pgbench.tps));
     console.log(
-      `\nconnections ${CONNECTIONS}, ${ROUNDS} rounds of ${SECONDS}s each\n` +
+      `\nconnections ${CONNECTIONS}, ${STORES} store(s), ${ROUNDS} rounds of ${SECONDS}s each\n` +
         `save:       ${save.toFixed(0)} requests/s (median), p50 ${median(rows.map((r) => r.save.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.save.p99)).toFixed(2)} ms\n` +
         `pgbench -N: ${base.toFixed(0)} tps (median), p50 ${median(rows.map((r) => r.pgbench.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.pgbench.p99)).toFixed(2)} ms\n` +
         `ratio:      ${(save / base).toFixed(2)}x`,

@@ -2,7 +2,8 @@
 // on the database and, for the embedded database, while a server holds it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "./support/database.js";
-import { serve, stampd } from "./support/cli.js";
+import { stampd } from "./support/cli.js";
+import { spawnServer } from "./support/process.js";
 import { startTestServer } from "./support/server.js";
 
 let database: TestDatabase;
@@ -60,7 +61,7 @@ describe("stampd store", () => {
 describe("stampd verify", () => {
   it("is clean on a consistent ledger and exits non-zero on a mismatch", async () => {
     expect(await json("verify")).toMatchObject({ ok: true, problems: [] });
-    const server = await startTestServer(database.env);
+    const server = await startTestServer({}, { database });
     try {
       const store = await server.services.stores.create({ name: "V" });
       await server.form("/api/open/save", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "01040000001", count: 3 });
@@ -78,8 +79,8 @@ describe.runIf(!process.env.DATABASE_URL)("the embedded database", () => {
   it("on first start creates a demo store and prints id, auth_code and a curl line, once", async () => {
     const dir = await freshDatabase();
     try {
-      const first = await serve({ ...dir.env, PORT: "0", HOST: "127.0.0.1" }, /try: +curl[^\n]*\n/);
-      const out = first.output();
+      const first = await spawnServer({}, { database: dir, ready: /try: +curl[^\n]*\n/ });
+      const out = first.stdout();
       const id = /id:\s+(\d+)/.exec(out)![1]!;
       const code = /auth_code:\s+(\S+)/.exec(out)![1]!;
       expect(out).toMatch(new RegExp(`curl -s ${first.url}/api/open/save -d id=${id} -d auth_code=${code} `));
@@ -90,11 +91,11 @@ describe.runIf(!process.env.DATABASE_URL)("the embedded database", () => {
       const created = JSON.parse((await stampd(["store", "create", "--name", "While running", "--json"], dir.env)).stdout);
       expect(created).toMatchObject({ id: expect.any(Number), auth_code: expect.any(String) });
       expect(JSON.parse((await stampd(["verify", "--json"], dir.env)).stdout)).toMatchObject({ ok: true, entries: 1 });
-      expect(await first.stop()).toBe(0);
+      expect(await first.signal("SIGTERM")).toBe(0);
 
-      const second = await serve({ ...dir.env, PORT: "0", HOST: "127.0.0.1" });
-      expect(second.output()).not.toMatch(/auth_code/);
-      expect(await second.stop()).toBe(0);
+      const second = await spawnServer({}, { database: dir });
+      expect(second.stdout()).not.toMatch(/auth_code/);
+      expect(await second.signal("SIGTERM")).toBe(0);
       // And directly, with no server running.
       expect((JSON.parse((await stampd(["store", "list", "--json"], dir.env)).stdout) as unknown[]).length).toBe(2);
     } finally {

@@ -2,13 +2,11 @@
 // `stampd card`, plan and limit overrides with `store set`, and `stampd verify` checking every
 // stamp's count against its rows. The CLI runs as a real process next to the running server: on
 // the embedded database it asks the server, on PostgreSQL it opens the database itself.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { stampd as runCli } from "./support/cli.js";
 import { dayFromToday, stampClient } from "./support/stamp-client.js";
 
-const run = promisify(execFile);
 let s: TestServer;
 
 beforeAll(async () => {
@@ -16,15 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => s?.stop());
 
-/** Runs `stampd <args>`; resolves with the exit code and output whatever the code. */
-async function stampd(...args: string[]): Promise<{ code: number; out: string; err: string; json: any }> {
-  const done = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    env: { ...process.env, LOG_LEVEL: "silent", DATABASE_URL: "", ...s.database.env },
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, out: stdout, err: stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
-  );
-  return { ...done, json: args.includes("--json") && done.out ? JSON.parse(done.out) : undefined };
+/** Runs `stampd <args>` on the server's database; `json` is the parsed output of a --json command. */
+async function stampd(...args: string[]): Promise<{ code: number | null; out: string; err: string; json: any }> {
+  const r = await runCli(args, s.database.env);
+  return { code: r.code, out: r.stdout, err: r.stderr, json: args.includes("--json") && r.stdout ? JSON.parse(r.stdout) : undefined };
 }
 
 const period = () => ({ strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(30, s.config.TIME_ZONE) });

@@ -1,11 +1,11 @@
 // Webhooks (vivoldi-stamp-api.md, "Webhooks"; docs/webhooks.md) over real HTTP: OPEN API changes
 // reach a real receiver on 127.0.0.1 that verifies every delivery with the docs' example code, on
 // the embedded database or on PostgreSQL when DATABASE_URL is set.
-import { execFile } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { stampd as runCli } from "./support/cli.js";
 import { WebhookWorker, type DeliveryReport } from "../src/webhooks/worker.js";
 import { nonPublicRange } from "../src/webhooks/address-guard.js";
 // @ts-expect-error: the example is plain JavaScript, for receivers to copy.
@@ -107,15 +107,8 @@ async function storeWithWebhook(s: TestServer, receiver: Receiver, name: string)
   return { store, save, use };
 }
 
-/** Runs the real `stampd` command line against the server's database; never throws. */
-function stampd(s: TestServer, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, ...s.database.env, WEBHOOK_ALLOW_PRIVATE: "true", LOG_LEVEL: "silent" };
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
-    );
-  });
-}
+/** Runs the real `stampd` command line against the server's database. */
+const stampd = (s: TestServer, args: string[]) => runCli(args, { ...s.database.env, WEBHOOK_ALLOW_PRIVATE: "true" });
 
 const eventsOf = (s: TestServer, storeId: number) =>
   s.db.prisma.webhookEvent.findMany({ where: { storeId }, orderBy: { createdAt: "asc" } });

@@ -1,5 +1,5 @@
 // Runs the real `stampd` command line in a child process.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 
 export interface CliResult {
   code: number | null;
@@ -12,7 +12,7 @@ const ENTRY = ["--import", "tsx", "src/cli/main.ts"];
 /** The environment of a child: the caller's, minus any DATABASE_URL unless given. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _, ...rest } = process.env;
-  return { ...rest, LOG_LEVEL: "warn", ...env };
+  return { ...rest, LOG_LEVEL: "silent", ...env };
 }
 
 export function stampd(args: string[], env: Record<string, string>): Promise<CliResult> {
@@ -25,29 +25,4 @@ export function stampd(args: string[], env: Record<string, string>): Promise<Cli
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/** Starts `stampd serve` and resolves once it listens and has printed `ready`; `output()` is all output so far. */
-export async function serve(env: Record<string, string>, ready = /Server listening at/): Promise<{ child: ChildProcess; output: () => string; url: string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [...ENTRY, "serve"], { env: childEnv({ LOG_LEVEL: "info", ...env }), stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout!.on("data", () => {
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m && ready.test(out)) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.on("exit", () => reject(new Error(`server exited:\n${out}`)));
-  });
-  const stop = () =>
-    new Promise<number | null>((resolve) => {
-      child.on("exit", (code) => resolve(code));
-      child.kill("SIGTERM");
-    });
-  return { child, output: () => out, url, stop };
 }

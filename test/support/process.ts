@@ -18,12 +18,19 @@ export interface ServerProcess {
   stdout(): string;
   /** Sends `signal` and waits for the exit; resolves with the exit code. */
   signal(signal: NodeJS.Signals): Promise<number | null>;
-  /** Kills the process if it still runs and drops the database. */
+  /** Kills the process if it still runs and drops the database it made. */
   cleanup(): Promise<void>;
 }
 
-export async function spawnServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const database = await freshDatabase();
+export interface SpawnOptions {
+  /** Run on this database (left in place afterwards) instead of a fresh one (dropped by cleanup). */
+  database?: TestDatabase;
+  /** Resolve once stdout also matches this (it always waits for the listening line). */
+  ready?: RegExp;
+}
+
+export async function spawnServer(env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<ServerProcess> {
+  const database = options.database ?? (await freshDatabase());
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...database.env, ...env },
@@ -38,7 +45,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) done(() => resolve(m[1]!));
+      if (m && (!options.ready || options.ready.test(out))) done(() => resolve(m[1]!));
       else if (child.exitCode !== null) done(() => reject(new Error(`server exited with ${child.exitCode}: ${err}`)));
     }, 50);
     const limit = setTimeout(() => done(() => reject(new Error(`server did not start: ${err}`))), SLOW_START_MS);
@@ -63,7 +70,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
         child.kill("SIGKILL");
         await exited;
       }
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 }

@@ -3,7 +3,6 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance } from "fastify";
 import formbody from "@fastify/formbody";
-import helmet from "@fastify/helmet";
 import type { Registry } from "prom-client";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Config } from "./config.js";
@@ -15,6 +14,7 @@ import requestId from "./plugins/request-id.js";
 import drain from "./plugins/drain.js";
 import openapi from "./plugins/openapi.js";
 import metrics from "./plugins/metrics.js";
+import securityHeaders from "./plugins/security-headers.js";
 import { healthRoutes } from "./api/health.js";
 import { openApiRoutes } from "./api/open/routes.js";
 import { stampApiRoutes } from "./api/stamp/routes.js";
@@ -61,10 +61,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(requestId);
   await app.register(drain);
   await app.register(formbody);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      // The server speaks plain HTTP (TLS ends at the load balancer); upgrading would break /docs on localhost.
-      directives: { upgradeInsecureRequests: null },
+  await app.register(securityHeaders, {
+    policy: {
+      contentSecurityPolicy: {
+        // The server speaks plain HTTP (TLS ends at the load balancer); upgrading would break /docs on localhost.
+        directives: { upgradeInsecureRequests: null },
+      },
     },
   });
   // Before the routes: @fastify/swagger documents the routes registered after it.

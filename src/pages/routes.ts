@@ -32,11 +32,11 @@ const PIN_COOKIE_DAYS = 90;
 const PAGE_CODE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * helmet's app-wide policy allows images from this server only; a card's own stamp image may be
- * anywhere on https. A route's helmet options replace the app's CSP options, so upgrading stays
- * off here too (see src/app.ts).
+ * The app-wide security headers allow images from this server only; a card's own stamp image may
+ * be anywhere on https. A route's options replace the app's, so upgrading stays off
+ * here too (see src/app.ts).
  */
-const PAGE_HELMET = {
+const PAGE_SECURITY_HEADERS = {
   contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, imgSrc: ["'self'", "data:", "https:"] } },
 };
 
@@ -93,7 +93,7 @@ export const stampPageRoutes = (deps: StampPageDeps): FastifyPluginAsync =>
       cookieOpts: { path: STAMP_PAGE_PATH.replace(/\/$/, ""), httpOnly: true, sameSite: "strict", signed: true },
     });
 
-    const pageRoute = { config: { answerError: answerPageError }, helmet: PAGE_HELMET, schema: { hide: true } };
+    const pageRoute = { config: { answerError: answerPageError, securityHeaders: PAGE_SECURITY_HEADERS }, schema: { hide: true } };
     const formRoute = { ...pageRoute, preHandler: app.csrfProtection };
     const secure = (request: FastifyRequest) => request.protocol === "https";
     const csrfToken = (request: FastifyRequest, reply: FastifyReply) => reply.generateCsrf({ secure: secure(request) });

@@ -27,10 +27,10 @@ export interface Services {
 export function createServices(db: Database, config: Config): Services {
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
   const webhookNudge = new WebhookNudge();
-  const stamps = new StampService(db.prisma, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }, webhookNudge);
+  const stamps = new StampService(db, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }, webhookNudge);
   return {
     stores,
-    points: new PointsService(db.prisma, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX }, webhookNudge),
+    points: new PointsService(db, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX }, webhookNudge),
     stamps,
     stampPages: new StampPageService(db.prisma, stamps),
     apiKeys: new ApiKeyService(db.prisma, stores),

@@ -198,7 +198,7 @@ describe("window edges, on a pinned clock", () => {
   /** The stamp service of this server, with the time of every call pinned to `now`. */
   function pinned() {
     const clock = { now: new Date(0) };
-    const service = new StampService(s.db.prisma, { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now }, s.services.webhookNudge);
+    const service = new StampService(s.db, { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now }, s.services.webhookNudge);
     return { clock, service };
   }
 

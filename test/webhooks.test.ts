@@ -3,7 +3,7 @@
 // the embedded database or on PostgreSQL when DATABASE_URL is set.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { stampd as runCli } from "./support/cli.js";
 import { WebhookWorker, type DeliveryReport } from "../src/webhooks/worker.js";
@@ -182,10 +182,13 @@ describe("signed deliveries of OPEN API changes", () => {
     expect(verifyWebhook(d.headers, d.raw, `${rx.secret}x`)).toBe(false);
   });
 
-  it("queues nothing for a store without a webhook, a refused change or a replayed idempotent call", async () => {
+  it("queues nothing for a store without a webhook, a refused change or a replayed idempotent call, and wakes the worker only for an event", async () => {
+    // The real nudge, watched: the worker is woken by a change that queued an event, not by every change.
+    const wakes = vi.spyOn(s.services.webhookNudge, "ring");
     const plain = await s.services.stores.create({ name: "Plain", loginId: "plain" });
     await s.form("/api/open/save", { id: plain.id, auth_code: plain.auth_code, device: "openapi", number: "010-3000-0003", count: 1 });
     expect(await eventsOf(s, plain.id)).toEqual([]);
+    expect(wakes).not.toHaveBeenCalled();
 
     const rx = await receiver();
     const { store, save, use } = await storeWithWebhook(s, rx, "quiet");
@@ -193,6 +196,8 @@ describe("signed deliveries of OPEN API changes", () => {
     const once = await save("010-3000-0004", 2, { idempotency_key: "k-1" });
     const again = await save("010-3000-0004", 2, { idempotency_key: "k-1" });
     expect(again).toEqual(once);
+    expect(wakes).toHaveBeenCalledTimes(1);
+    wakes.mockRestore();
     await until("the delivery", () => rx.deliveries.length === 1);
     await sleep(300);
     expect((await eventsOf(s, store.id)).map((e) => e.action)).toEqual(["SAVE"]);

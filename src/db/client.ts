@@ -1,16 +1,26 @@
 // Opens the database: PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite under
-// DATA_DIR. Both are reached through one Prisma client; `session` runs raw multi-statement SQL
-// on one dedicated connection (migrations and their advisory lock need that).
-import { createHash } from "node:crypto";
+// DATA_DIR. Both are reached through one Prisma client, and the ledger's statements through the
+// driver itself (`query`); `session` runs raw multi-statement SQL on one dedicated connection
+// (migrations and their advisory lock need that).
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { PrismaClient } from "../generated/prisma/client.js";
+import { PrismaClient, type Prisma as P } from "../generated/prisma/client.js";
 
 export type Prisma = PrismaClient;
+
+/**
+ * One statement built with `Prisma.sql`, run on the driver itself rather than through Prisma's
+ * `$queryRaw`, whose own work per call cost more than the ledger statement it carried
+ * (docs/performance.md). Rows come back as the driver parses them: int4 as number, json and jsonb
+ * as values, text[] as arrays. The ledger, its gates and the services built on it use this.
+ */
+export interface Sql {
+  query<T>(statement: P.Sql): Promise<T[]>;
+}
 
 /** One connection for raw SQL: a simple-protocol `exec` and a parameterised `query`. */
 export interface SqlSession {
@@ -18,7 +28,7 @@ export interface SqlSession {
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
-export interface Database {
+export interface Database extends Sql {
   kind: "postgres" | "pglite";
   prisma: PrismaClient;
   /** Runs `fn` on one connection held for its whole duration. */
@@ -38,17 +48,41 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize) : openPGlite(opts.dataDir);
 }
 
+/** Distinct statement texts given a name; past this, statements are sent unnamed (not expected to happen). */
+const NAMED_STATEMENTS_MAX = 1000;
+
+/**
+ * Names for statement texts, so that each connection prepares a statement once and reuses its
+ * plan: the ledger's single-statement changes are large CTEs whose planning would otherwise cost
+ * more than running them. Texts differ only in their shape, never in their values, so there are
+ * a few dozen; the cap keeps a mistake from growing this map without end.
+ */
+function statementNames(): (text: string) => string {
+  const names = new Map<string, string>();
+  return (text) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      // "" is the protocol's unnamed statement: parsed and planned again each time.
+      if (names.size >= NAMED_STATEMENTS_MAX) return "";
+      names.set(text, (name = `stampd_${names.size}`));
+    }
+    return name;
+  };
+}
+
 function openPostgres(connectionString: string, max: number): Database {
   const pool = new pg.Pool({ connectionString, max });
   // An idle connection that the server drops must not crash the process.
   pool.on("error", () => {});
-  // Named statements are prepared once per connection and their plans reused: the ledger's
-  // single-statement changes are large CTEs whose planning would otherwise cost more than running them.
-  const statementNameGenerator = (q: { sql: string }) => `stampd_${createHash("sha1").update(q.sql).digest("hex").slice(0, 20)}`;
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });
+  const nameOf = statementNames();
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: (q) => nameOf(q.sql) }) });
   return {
     kind: "postgres",
     prisma,
+    async query<T>(statement: P.Sql) {
+      const text = statement.text; // built anew on every read
+      return (await pool.query({ name: nameOf(text), text, values: statement.values })).rows as T[];
+    },
     async session(fn) {
       const client = await pool.connect();
       try {
@@ -81,6 +115,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
   return {
     kind: "pglite",
     prisma,
+    query: async <T>(statement: P.Sql) => (await db.query<T>(statement.text, statement.values)).rows,
     // PGlite is a single connection: every caller already shares it.
     session: (fn) =>
       fn({

@@ -4,7 +4,7 @@
 // (counter, then member, then account) and never lose an update; the CHECK constraints on
 // ledger_account are the backstop.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Prisma as Db } from "../db/client.js";
+import type { Sql } from "../db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, Idempotency, MemberChangeOutcome, MemberRef } from "./types.js";
 import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement, WRITE_ONE_ENTRY } from "./statement.js";
@@ -20,7 +20,7 @@ export interface MemberChange {
   idempotency?: Idempotency;
 }
 
-export async function changeMemberBalance(db: Db, c: MemberChange): Promise<MemberChangeOutcome> {
+export async function changeMemberBalance(db: Sql, c: MemberChange): Promise<MemberChangeOutcome> {
   if (!Number.isSafeInteger(c.delta) || c.delta === 0) throw new RangeError("delta must be a non-zero integer");
   return runLedgerStatement(db, {
     gate: c.gate,

@@ -1,4 +1,5 @@
-// Recognises PostgreSQL errors through Prisma's driver-adapter wrapping, on pg and on PGlite.
+// Recognises PostgreSQL errors, from the driver (pg, PGlite) or through Prisma's driver-adapter
+// wrapping of them.
 
 interface AdapterCause {
   originalCode?: string;
@@ -14,7 +15,8 @@ function causeOf(err: unknown): AdapterCause | undefined {
 
 /** True for a unique violation (23505), on the named constraint when one is given. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const text = `${(err as Error)?.message ?? ""} ${JSON.stringify(causeOf(err) ?? {})}`;
+  const driver = err as { code?: string; constraint?: string };
+  const text = `${(err as Error)?.message ?? ""} ${driver?.code ?? ""} ${driver?.constraint ?? ""} ${JSON.stringify(causeOf(err) ?? {})}`;
   const unique = /23505|UniqueConstraintViolation|unique constraint/i.test(text);
   return unique && (!constraint || text.includes(constraint));
 }

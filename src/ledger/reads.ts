@@ -1,7 +1,7 @@
 // Reads of member balances and history, each in one statement after the caller's gate, so that a
 // read is authenticated and counted in the same round trip.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Prisma as Db } from "../db/client.js";
+import type { Sql } from "../db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, GateRow, MemberRef } from "./types.js";
 
@@ -17,15 +17,15 @@ export interface BalanceRead {
 }
 
 /** A member's balance in the gate's pool; 0 when the member never transacted there. */
-export async function readMemberBalance(db: Db, gate: Gate, member: MemberRef): Promise<BalanceRead> {
-  const [row] = await db.$queryRaw<{ gate: GateRow | null; member_no: number | null; balance: number | null }[]>`
+export async function readMemberBalance(db: Sql, gate: Gate, member: MemberRef): Promise<BalanceRead> {
+  const [row] = await db.query<{ gate: GateRow | null; member_no: number | null; balance: number | null }>(Prisma.sql`
     WITH ${gate},
     m AS (SELECT id FROM member WHERE ${memberMatch(member)})
     SELECT to_jsonb(gate) AS gate, m.id AS member_no, a.balance
       FROM (SELECT 1) one
       LEFT JOIN gate ON true
       LEFT JOIN m ON gate.allowed
-      LEFT JOIN ledger_account a ON a.pool_id = gate.pool_id AND a.member_id = m.id`;
+      LEFT JOIN ledger_account a ON a.pool_id = gate.pool_id AND a.member_id = m.id`);
   return { gate: row!.gate, memberNo: row!.member_no, balance: row!.balance ?? 0 };
 }
 
@@ -48,13 +48,13 @@ export interface HistoryRead {
 
 /** One page of a member's entries in the gate's pool, newest first. */
 export async function readMemberHistory(
-  db: Db,
+  db: Sql,
   gate: Gate,
   member: MemberRef,
   page: { number: number; size: number },
 ): Promise<HistoryRead> {
   const offset = (page.number - 1) * page.size;
-  const [row] = await db.$queryRaw<{ gate: GateRow | null; member_no: number | null; entries: HistoryEntry[] | null }[]>`
+  const [row] = await db.query<{ gate: GateRow | null; member_no: number | null; entries: HistoryEntry[] | null }>(Prisma.sql`
     WITH ${gate},
     m AS (SELECT id FROM member WHERE ${memberMatch(member)}),
     rows AS (
@@ -71,6 +71,6 @@ export async function readMemberHistory(
     SELECT to_jsonb(gate) AS gate, m.id AS member_no, (SELECT jsonb_agg(rows ORDER BY rows.id DESC) FROM rows) AS entries
       FROM (SELECT 1) one
       LEFT JOIN gate ON true
-      LEFT JOIN m ON gate.allowed`;
+      LEFT JOIN m ON gate.allowed`);
   return { gate: row!.gate, memberNo: row!.member_no, entries: row!.entries ?? [] };
 }

@@ -8,7 +8,7 @@
 // when it began. So it answers "already reversed" rather than, say, "balance too small" after
 // the first undid a save. The unique index on `reverses_id` is the backstop.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Prisma as Db } from "../db/client.js";
+import type { Sql } from "../db/client.js";
 import type { Gate, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
 import { findMember, INT_MAX, runLedgerStatement, WRITE_ONE_ENTRY } from "./statement.js";
 
@@ -24,7 +24,7 @@ export type ReversalOutcome = LedgerOutcome<
   "member_not_found" | "history_not_found" | "already_reversed" | "insufficient_balance" | "above_maximum"
 >;
 
-export async function reverseEntry(db: Db, r: Reversal): Promise<ReversalOutcome> {
+export async function reverseEntry(db: Sql, r: Reversal): Promise<ReversalOutcome> {
   return runLedgerStatement(db, {
     gate: r.gate,
     idempotency: r.idempotency,

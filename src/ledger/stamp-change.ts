@@ -15,7 +15,7 @@
 // `balance = balance + 1` broke the CHECKs and unchanged columns could go back a version.
 // test/stamp-api.test.ts ("concurrency") catches it.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Prisma as Db } from "../db/client.js";
+import type { Sql } from "../db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, GateRow } from "./types.js";
 import { ledgerWrites } from "../metrics.js";
@@ -43,6 +43,8 @@ export type StampRefusal =
 export interface StampOutcome {
   gate: GateRow | null;
   refusal: StampRefusal | null;
+  /** A webhook event was queued with the change. */
+  queued?: boolean;
 }
 
 /** What every stamp statement needs besides its own parameters. */
@@ -169,17 +171,18 @@ function writeEntries(rows: Prisma.Sql, view: StampView): Prisma.Sql {
  * Runs `ctes` after the gate, the locked stamp (`target`) and its locked `account`. They define
  * `verdict` (one row when the stamp was found, with `found` and `refusal`) and may write `entry`.
  */
-async function runOnStamp(db: Db, ctx: StampContext, stampIdx: number, ctes: Prisma.Sql, writesEntries: boolean): Promise<StampOutcome> {
-  const [row] = await db.$queryRaw<{ gate: GateRow | null; refusal: StampRefusal | null; kinds: EntryKind[] | null }[]>`
+async function runOnStamp(db: Sql, ctx: StampContext, stampIdx: number, ctes: Prisma.Sql, writesEntries: boolean): Promise<StampOutcome> {
+  const [row] = await db.query<{ gate: GateRow | null; refusal: StampRefusal | null; kinds: EntryKind[] | null; queued: boolean }>(Prisma.sql`
     WITH ${ctx.gate},
     ${target(stampIdx, true)},
     ${lockedAccount},
     ${ctes}
     SELECT to_jsonb(gate) AS gate, CASE WHEN verdict.found IS NULL THEN 'not_found' ELSE verdict.refusal END AS refusal,
-           ${writesEntries ? Prisma.sql`(SELECT array_agg(kind::text) FROM entry)` : Prisma.sql`NULL::text[]`} AS kinds
-      FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`;
+           ${writesEntries ? Prisma.sql`(SELECT array_agg(kind::text) FROM entry)` : Prisma.sql`NULL::text[]`} AS kinds,
+           ${writesEntries ? Prisma.sql`EXISTS (${Prisma.join(ACTIONS.map((_, i) => Prisma.raw(`SELECT 1 FROM event_${i}`)), " UNION ALL ")})` : Prisma.sql`false`} AS queued
+      FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`);
   for (const kind of row!.kinds ?? []) ledgerWrites.inc({ kind });
-  return { gate: row!.gate, refusal: row!.refusal };
+  return { gate: row!.gate, refusal: row!.refusal, queued: row!.queued };
 }
 
 export type CountChange =
@@ -192,7 +195,7 @@ export type CountChange =
  * admin correction, so the stamp need not be usable). redeem: marks a usable, full stamp used,
  * once, after the card's on-site password when it has one.
  */
-export async function changeStamp(db: Db, ctx: StampContext, stampIdx: number, change: CountChange): Promise<StampOutcome> {
+export async function changeStamp(db: Sql, ctx: StampContext, stampIdx: number, change: CountChange): Promise<StampOutcome> {
   const { delta, kind } = {
     add: { delta: 1, kind: "stamp_add" },
     remove: { delta: -1, kind: "stamp_remove" },
@@ -270,9 +273,9 @@ const badPeriod = (from: Prisma.Sql, until: Prisma.Sql) =>
   Prisma.sql`(${from} > ${until} OR ${until} > (gate.today + interval '5 years')::date)`;
 
 /** Issues a card of the gate's store to a customer: a new account (balance 0) and its stamp. */
-export async function openStamp(db: Db, gate: Gate, s: NewStamp): Promise<StampOutcome & { stampIdx: number | null }> {
+export async function openStamp(db: Sql, gate: Gate, s: NewStamp): Promise<StampOutcome & { stampIdx: number | null }> {
   const fields = given(s);
-  const [row] = await db.$queryRaw<{ gate: GateRow | null; refusal: StampRefusal | null; stamp_idx: number | null }[]>`
+  const [row] = await db.query<{ gate: GateRow | null; refusal: StampRefusal | null; stamp_idx: number | null }>(Prisma.sql`
     WITH ${gate},
     card AS (SELECT c.id, c.max_stamps FROM card c JOIN gate ON c.store_id = gate.store_id AND gate.allowed WHERE c.id = ${s.cardIdx}::int),
     verdict AS (
@@ -292,7 +295,7 @@ export async function openStamp(db: Db, gate: Gate, s: NewStamp): Promise<StampO
       RETURNING id
     )
     SELECT to_jsonb(gate) AS gate, verdict.refusal, (SELECT id FROM created) AS stamp_idx
-      FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`;
+      FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`);
   return { gate: row!.gate, refusal: row!.refusal, stampIdx: row!.stamp_idx };
 }
 
@@ -312,7 +315,7 @@ export interface StampUpdate extends StampFields {
  * stamp_use or stamp_unuse row; a new card moves the account's maximum, refused while the count
  * would be above it.
  */
-export async function updateStamp(db: Db, ctx: StampContext, stampIdx: number, u: StampUpdate): Promise<StampOutcome> {
+export async function updateStamp(db: Sql, ctx: StampContext, stampIdx: number, u: StampUpdate): Promise<StampOutcome> {
   const cardIdx = u.cardIdx ?? null;
   const stamps = u.stamps ?? null;
   const datesGiven = u.validFrom !== undefined || u.validUntil !== undefined;
@@ -366,7 +369,7 @@ export async function updateStamp(db: Db, ctx: StampContext, stampIdx: number, u
  * Deletes a stamp of the gate's store for good as far as the API can tell. Its row stays, marked
  * deleted and without the customer's data, so that its account and rows stay attributable.
  */
-export async function deleteStamp(db: Db, ctx: StampContext, stampIdx: number): Promise<StampOutcome> {
+export async function deleteStamp(db: Sql, ctx: StampContext, stampIdx: number): Promise<StampOutcome> {
   const cleared = Object.fromEntries(
     (["pin_hash", "memo", "user_name", "user_phone", "user_email", "user_etc1", "user_etc2"] as const).map((c) => [c, Prisma.sql`NULL`]),
   );
@@ -382,9 +385,9 @@ export async function deleteStamp(db: Db, ctx: StampContext, stampIdx: number): 
 }
 
 /** A stamp of the gate's store as validate shows it, and why it is not usable now, if it is not. */
-export async function readStamp(db: Db, ctx: StampContext, stampIdx: number): Promise<StampOutcome & { stamp: StampPayloadV1 | null }> {
+export async function readStamp(db: Sql, ctx: StampContext, stampIdx: number): Promise<StampOutcome & { stamp: StampPayloadV1 | null }> {
   const payload = stampPayloadSql("target", "c", { stamps: Prisma.sql`a.balance`, maxStamps: Prisma.sql`a.max_balance` }, ctx.view);
-  const [row] = await db.$queryRaw<{ gate: GateRow | null; refusal: StampRefusal | null; stamp: StampPayloadV1 | null }[]>`
+  const [row] = await db.query<{ gate: GateRow | null; refusal: StampRefusal | null; stamp: StampPayloadV1 | null }>(Prisma.sql`
     WITH ${ctx.gate},
     ${target(stampIdx, false)},
     verdict AS (SELECT true AS found, target.unusable AS refusal FROM target),
@@ -394,6 +397,6 @@ export async function readStamp(db: Db, ctx: StampContext, stampIdx: number): Pr
     )
     SELECT to_jsonb(gate) AS gate, CASE WHEN verdict.found IS NULL THEN 'not_found' ELSE verdict.refusal END AS refusal,
            (SELECT stamp FROM shown) AS stamp
-      FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`;
+      FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`);
   return { gate: row!.gate, refusal: row!.refusal, stamp: row!.stamp };
 }

@@ -5,7 +5,7 @@
 // (the outbox, src/webhooks/events.ts). Each operation supplies only its work (CTEs) and why it
 // changed nothing; everything else lives here once.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Prisma as Db } from "../db/client.js";
+import type { Sql } from "../db/client.js";
 import type { ChangeAnswer, Gate, GateRow, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
 import { isUniqueViolation } from "./pg-errors.js";
 import { queuePointEvent } from "../webhooks/events.js";
@@ -47,6 +47,7 @@ interface AnswerRow {
 
 interface Row {
   gate: GateRow | null;
+  queued: boolean;
   prior: (AnswerRow & { fingerprint: string }) | null;
   applied: AnswerRow | null;
   refusal: string | null;
@@ -54,7 +55,7 @@ interface Row {
 
 const ATTEMPTS = 3;
 
-export async function runLedgerStatement<Refusal extends string>(db: Db, s: LedgerStatement): Promise<LedgerOutcome<Refusal>> {
+export async function runLedgerStatement<Refusal extends string>(db: Sql, s: LedgerStatement): Promise<LedgerOutcome<Refusal>> {
   const races = [...(s.races ?? []), ...(s.idempotency ? ["idempotency_key_pkey"] : [])];
   for (let attempt = 1; ; attempt++) {
     try {
@@ -68,9 +69,9 @@ export async function runLedgerStatement<Refusal extends string>(db: Db, s: Ledg
   }
 }
 
-async function run(db: Db, s: LedgerStatement): Promise<Row> {
+async function run(db: Sql, s: LedgerStatement): Promise<Row> {
   const key = s.idempotency?.key ?? null;
-  const rows = await db.$queryRaw<Row[]>`
+  const rows = await db.query<Row>(Prisma.sql`
     WITH ${s.gate},
     prior AS (${priorAnswer(Prisma.sql`(SELECT store_id FROM gate)`, key)}),
     go AS (SELECT store_id, pool_id FROM gate WHERE allowed AND NOT EXISTS (SELECT 1 FROM prior)),
@@ -89,10 +90,10 @@ async function run(db: Db, s: LedgerStatement): Promise<Row> {
       balanceAfter: Prisma.sql`written.balance_after`,
       createdAt: Prisma.sql`written.created_at`,
     })})
-    SELECT to_jsonb(gate) AS gate, to_jsonb(prior) AS prior, to_jsonb(applied) AS applied,
+    SELECT to_jsonb(gate) AS gate, to_jsonb(prior) AS prior, to_jsonb(applied) AS applied, EXISTS (SELECT 1 FROM event) AS queued,
            CASE WHEN go.store_id IS NOT NULL AND applied.entry_id IS NULL THEN (${s.refusal}) END AS refusal
       FROM (SELECT 1) one
-      LEFT JOIN gate ON true LEFT JOIN prior ON true LEFT JOIN go ON true LEFT JOIN applied ON true`;
+      LEFT JOIN gate ON true LEFT JOIN prior ON true LEFT JOIN go ON true LEFT JOIN applied ON true`);
   return rows[0]!;
 }
 
@@ -113,7 +114,7 @@ function outcome<Refusal extends string>(row: Row, idempotency: Idempotency | un
   const { gate, prior, applied } = row;
   if (prior) return replayed(gate, prior, idempotency!);
   if (!gate?.allowed) return { gate, status: "refused" };
-  if (applied) return { gate, status: "applied", ...answer(applied) };
+  if (applied) return { gate, status: "applied", queued: row.queued, ...answer(applied) };
   return { gate, status: row.refusal as Refusal };
 }
 
@@ -144,9 +145,9 @@ function isRefusal<R extends string>(out: LedgerOutcome<R>): boolean {
  * and then may be refused for what that call did (already reversed, balance now too small)
  * without having seen its key. A fresh look at the key tells a refusal from a replay.
  */
-async function replayIfAnswered<R extends string>(db: Db, out: LedgerOutcome<R>, idempotency: Idempotency): Promise<LedgerOutcome<R>> {
+async function replayIfAnswered<R extends string>(db: Sql, out: LedgerOutcome<R>, idempotency: Idempotency): Promise<LedgerOutcome<R>> {
   const storeId = out.gate!.store_id;
-  const [prior] = await db.$queryRaw<(AnswerRow & { fingerprint: string })[]>`${priorAnswer(Prisma.sql`${storeId}::int`, idempotency.key)}`;
+  const [prior] = await db.query<AnswerRow & { fingerprint: string }>(priorAnswer(Prisma.sql`${storeId}::int`, idempotency.key));
   return prior ? replayed(out.gate, prior, idempotency) : out;
 }
 

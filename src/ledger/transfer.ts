@@ -11,7 +11,7 @@
 // The two rows name each other (`counterpart_id`): their ids are drawn from the sequence after
 // the locks are held, so that per account, row ids keep the order in which balances changed.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Prisma as Db } from "../db/client.js";
+import type { Sql } from "../db/client.js";
 import type { Gate, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
 import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement } from "./statement.js";
 
@@ -26,7 +26,7 @@ export interface Transfer {
 
 export type TransferOutcome = LedgerOutcome<"member_not_found" | "same_member" | "insufficient_balance" | "above_maximum">;
 
-export async function transferBetweenMembers(db: Db, t: Transfer): Promise<TransferOutcome> {
+export async function transferBetweenMembers(db: Sql, t: Transfer): Promise<TransferOutcome> {
   if (!Number.isSafeInteger(t.count) || t.count < 1) throw new RangeError("count must be a positive integer");
   const newPhone = "phone" in t.receiver;
   const entryId = Prisma.sql`nextval(pg_get_serial_sequence('ledger_entry', 'id'))::int`;

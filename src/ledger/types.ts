@@ -39,7 +39,8 @@ export type LedgerOutcome<Refusal extends string> = { gate: GateRow | null } & (
   | { status: "refused" }
   | { status: "key_reused" }
   | { status: Refusal }
-  | ({ status: "applied" | "replayed" } & ChangeAnswer)
+  | ({ status: "applied"; /** A webhook event was queued with the change. */ queued: boolean } & ChangeAnswer)
+  | ({ status: "replayed" } & ChangeAnswer)
 );
 
 export type MemberChangeOutcome = LedgerOutcome<"member_not_found" | "insufficient_balance" | "above_maximum">;

@@ -5,7 +5,7 @@
 // PointsError.
 import { createHash } from "node:crypto";
 import { Prisma } from "../generated/prisma/client.js";
-import type { Prisma as Db } from "../db/client.js";
+import type { Sql } from "../db/client.js";
 import { changeMemberBalance } from "../ledger/member-change.js";
 import { readMemberBalance, readMemberHistory, type HistoryEntry } from "../ledger/reads.js";
 import { reverseEntry, type ReversalOutcome } from "../ledger/reversal.js";
@@ -71,9 +71,9 @@ export const STAMP_COUNT_MAX = 100;
 
 export class PointsService {
   constructor(
-    private readonly db: Db,
+    private readonly db: Sql,
     private readonly config: PointsConfig,
-    /** Rung after a change commits: it may have queued a webhook event. */
+    /** Rung after a change that queued a webhook event commits. */
     private readonly webhooks: WebhookNudge,
   ) {}
 
@@ -104,8 +104,8 @@ export class PointsService {
    * gate's refusal if there is one, otherwise `failure`.
    */
   async reject(caller: Caller, failure: PointsError): Promise<never> {
-    const [row] = await this.db.$queryRaw<{ gate: GateRow | null }[]>`
-      WITH ${this.gate(caller)} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`;
+    const [row] = await this.db.query<{ gate: GateRow | null }>(Prisma.sql`
+      WITH ${this.gate(caller)} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`);
     passGate(row!.gate);
     throw failure;
   }
@@ -157,7 +157,7 @@ export class PointsService {
   private settle(out: MemberChangeOutcome | TransferOutcome | ReversalOutcome): ChangeAnswer {
     switch (out.status) {
       case "applied":
-        this.webhooks.ring();
+        if (out.queued) this.webhooks.ring();
         return out;
       case "replayed":
         return out;

@@ -4,7 +4,8 @@
 // inside the one statement that does the work (src/ledger/stamp-change.ts), and each refusal
 // comes back as a StampError. Every answer carries the caller's rate-limit state.
 import { randomInt } from "node:crypto";
-import type { Prisma as Db } from "../db/client.js";
+import { Prisma } from "../generated/prisma/client.js";
+import type { Sql } from "../db/client.js";
 import type { Plan } from "../generated/prisma/enums.js";
 import {
   changeStamp,
@@ -109,9 +110,9 @@ function newUserId(): string {
 
 export class StampService {
   constructor(
-    private readonly db: Db,
+    private readonly db: Sql,
     private readonly config: StampConfig,
-    /** Rung after a change commits: it may have queued a webhook event. */
+    /** Rung after a change that queued a webhook event commits. */
     private readonly webhooks: WebhookNudge,
   ) {}
 
@@ -174,7 +175,7 @@ export class StampService {
     const guess = { counted: gate.counted, failures: gate.failures, locked_until: gate.locked_until };
     if (!gate.allowed) return { refusal: "wrong_onsite_password", guess };
     if (out.refusal) return { refusal: REFUSALS[out.refusal].reason, guess };
-    this.webhooks.ring();
+    if (out.queued) this.webhooks.ring();
     return { refusal: null, guess };
   }
 
@@ -183,15 +184,16 @@ export class StampService {
    * gate's refusal if there is one, otherwise `failure` with the rate-limit state.
    */
   async reject(apiKey: string, failure: StampError): Promise<never> {
-    const [row] = await this.db.$queryRaw<{ gate: GateRow | null }[]>`
-      WITH ${this.context(apiKey).gate} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`;
+    const [row] = await this.db.query<{ gate: GateRow | null }>(Prisma.sql`
+      WITH ${this.context(apiKey).gate} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`);
     const rate = passGate(row!.gate);
     throw new StampError(failure.reason, failure.detail, rate);
   }
 
   private async change(run: Promise<StampOutcome>): Promise<Answer<null>> {
-    const answer = { ...this.settle(await run), result: null };
-    this.webhooks.ring();
+    const out = await run;
+    const answer = { ...this.settle(out), result: null };
+    if (out.queued) this.webhooks.ring();
     return answer;
   }
 

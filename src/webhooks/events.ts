@@ -31,7 +31,8 @@ export interface QueuedEvent {
  * An INSERT that queues one event per row of `from`, only for a store with a registered webhook
  * (without one it inserts nothing, at the cost of one primary-key lookup). Use it as a
  * data-modifying CTE of the statement that makes the change (`event AS (${queueWebhookEvent(...)})`),
- * or run it alone inside the change's transaction.
+ * or run it alone inside the change's transaction. It returns the ids of the events queued, so
+ * that the caller wakes the worker only when there is something to send.
  */
 export function queueWebhookEvent(e: QueuedEvent): Prisma.Sql {
   const key = e.resource.toLowerCase();
@@ -49,7 +50,8 @@ export function queueWebhookEvent(e: QueuedEvent): Prisma.Sql {
              )::text
         FROM (SELECT gen_random_uuid() AS id, w.store_id, (${e.change})::int AS change,
                      (${e.occurredAt})::timestamptz AS occurred_at, (${e.object})::json AS resource
-                FROM ${e.from}, store_webhook w WHERE w.store_id = (${e.storeId})) ev`;
+                FROM ${e.from}, store_webhook w WHERE w.store_id = (${e.storeId})) ev
+      RETURNING id`;
 }
 
 /** Column expressions of one ledger entry, for its POINT event. */

@@ -1,6 +1,6 @@
 // Log configuration: one JSON line per request, with secrets removed and phone numbers masked.
 import { LogController, type FastifyReply, type FastifyRequest } from "fastify";
-import type { LoggerOptions } from "pino";
+import { pino, type LoggerOptions } from "pino";
 import { maskPhone } from "./phone.js";
 
 /** Query and body parameters never logged as they are. */
@@ -21,9 +21,12 @@ export function safeUrl(url: string): string {
   return `${url.slice(0, q)}?${params.toString()}`;
 }
 
-export function loggerOptions(level: string): LoggerOptions {
+export function loggerOptions(level: string): LoggerOptions & { stream: pino.DestinationStream } {
   return {
     level,
+    // Standard output, written asynchronously: under load the lines of many requests leave in one
+    // write rather than one write each. pino writes what is left when the process exits.
+    stream: pino.destination({ sync: false }),
     // Anything else logged with these fields loses them, whatever the call site.
     redact: {
       paths: [

@@ -16,6 +16,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PORT = Number(process.env.BENCH_PORT ?? 3917);
 const STORES = Number(process.env.BENCH_STORES ?? 100);
+/** Threads of each load generator (wrk -t, pgbench -j). */
+const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 
 interface Figures {
   tps: number;
@@ -41,7 +43,7 @@ function percentile(sorted: number[], p: number): number {
 
 function pgbench(): Figures {
   const dir = mkdtempSync(path.join(work, "pgbench-"));
-  const out = execFileSync("pgbench", ["-N", "-n", "-c", String(CONNECTIONS), "-j", "2", "-T", String(SECONDS), "-l", "--log-prefix", path.join(dir, "log"), dbUrl], { encoding: "utf8" });
+  const out = execFileSync("pgbench", ["-N", "-n", "-c", String(CONNECTIONS), "-j", String(THREADS), "-T", String(SECONDS), "-l", "--log-prefix", path.join(dir, "log"), dbUrl], { encoding: "utf8" });
   const tps = Number(/tps = ([\d.]+)/.exec(out)![1]);
   // Per-transaction log lines: client_id transaction_no time_us script_no time_epoch time_us
   const latencies = readdirSync(dir)
@@ -78,7 +80,7 @@ end
 }
 
 function wrk(script: string, seconds: number): Figures {
-  const out = execFileSync("wrk", ["-t", "2", "-c", String(CONNECTIONS), "-d", `${seconds}s`, "-s", script, `http://127.0.0.1:${PORT}`], { encoding: "utf8" });
+  const out = execFileSync("wrk", ["-t", String(THREADS), "-c", String(CONNECTIONS), "-d", `${seconds}s`, "-s", script, `http://127.0.0.1:${PORT}`], { encoding: "utf8" });
   const [, tps, p50, p99, errors] = /RESULT (\S+) (\S+) (\S+) (\d+)/.exec(out)!;
   return { tps: Number(tps), p50: Number(p50), p99: Number(p99), errors: Number(errors) };
 }
@@ -106,8 +108,8 @@ async function main(): Promise<void> {
   execFileSync("pgbench", ["-i", "-q", dbUrl], { stdio: "ignore" });
   const env = { ...process.env, DATABASE_URL: dbUrl, PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "info", DB_POOL_SIZE: String(CONNECTIONS) };
   const stores = await createStores(dbUrl, STORES);
-  const server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], { env, stdio: ["ignore", "pipe", "inherit"] });
-  server.stdout.resume(); // the request log is written as in production, then discarded
+  // The request log is written as in production, to /dev/null: a log collector's work is not the server's.
+  const server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
   try {
     await new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + 30_000;

@@ -6,10 +6,9 @@ import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/
 /** E.164 form of a mobile number of `region` (or an explicit +country), or null when not one. */
 export function normalizeMobile(input: string, region: CountryCode): string | null {
   const parsed = parsePhoneNumberFromString(input, region);
-  if (!parsed?.isValid()) return null;
-  const type = parsed.getType();
-  if (type !== "MOBILE" && type !== "FIXED_LINE_OR_MOBILE") return null;
-  return parsed.number;
+  // A type is only found for a valid number (isValid() would work it out a second time).
+  const type = parsed?.getType();
+  return type === "MOBILE" || type === "FIXED_LINE_OR_MOBILE" ? parsed!.number : null;
 }
 
 /** `01012345678` -> `010****5678`: the first three and last four digits of what was given. */

@@ -2,7 +2,8 @@
 // engine: each pending migration runs in its own transaction and is recorded in
 // `_prisma_migrations` with the same checksum Prisma computes, so both tools agree on what is
 // applied. A session-level advisory lock makes concurrent starts apply each migration once.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { digest } from "../secrets.js";
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +27,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .sort()
     .map((name) => {
       const sql = readFileSync(path.join(dir, name, "migration.sql"), "utf8");
-      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+      return { name, sql, checksum: digest(sql) };
     });
 }
 

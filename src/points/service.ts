@@ -3,7 +3,6 @@
 // database (authentication, the daily limit, the count ceiling of the store's unit, the balance)
 // is checked inside the one statement that does the work, and each refusal comes back as a
 // PointsError.
-import { createHash } from "node:crypto";
 import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
 import { changeMemberBalance } from "../ledger/member-change.js";
@@ -14,6 +13,7 @@ import type { ChangeAnswer, GateRow, MemberChangeOutcome, MemberRef } from "../l
 import { openApiGate, type OpenGateRow } from "../stores/gate.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
 import { rateLimitRejections } from "../metrics.js";
+import { digest } from "../secrets.js";
 
 export type PointsFailure =
   | "auth_failed"
@@ -195,5 +195,5 @@ function passGate(row: GateRow | null): void {
 function idempotency(key: string | undefined, operation: string, ...params: (MemberRef | number)[]) {
   if (key === undefined) return undefined;
   const text = params.map((p) => (typeof p === "number" ? p : "phone" in p ? `phone:${p.phone}` : `no:${p.memberNo}`));
-  return { key, fingerprint: createHash("sha256").update([operation, ...text].join("|")).digest("hex") };
+  return { key, fingerprint: digest([operation, ...text].join("|")) };
 }

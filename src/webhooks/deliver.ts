@@ -1,7 +1,8 @@
 // One delivery attempt: the spec's headers (vivoldi-stamp-api.md, "Webhooks"), signed, POSTed with
 // a deadline. Redirects are not followed (a 3xx is a failed attempt), and at most EXCERPT_CHARS of
 // the answer are read and kept.
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { digest } from "../secrets.js";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
@@ -32,7 +33,7 @@ export function signedHeaders(e: OutgoingEvent, secret: string, timestamp: numbe
     "X-Vivoldi-Action-Type": e.action,
     "X-Vivoldi-Comp-Idx": String(e.storeId),
     "X-Vivoldi-Timestamp": String(timestamp),
-    "X-Content-SHA256": createHash("sha256").update(e.body).digest("hex"),
+    "X-Content-SHA256": digest(e.body),
     "X-Vivoldi-Signature": `t=${timestamp},v1=${signature},alg=hmac-sha256`,
   };
 }

@@ -3,7 +3,7 @@
 // object as validate shows it after the change; a real receiver verifies one delivery.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { dayFromToday, stampClient, type StampCall } from "./support/stamp-client.js";
 // @ts-expect-error: the example is plain JavaScript, for receivers to copy.
@@ -96,7 +96,9 @@ describe("STAMP events", () => {
     expect(events[3]!.body.stamp).toEqual(full);
   });
 
-  it("queues nothing for create, validate, delete, a refused change or a store without a webhook", async () => {
+  it("queues nothing for create, validate, delete, a refused change or a store without a webhook, and wakes the worker only for an event", async () => {
+    // The real nudge, watched: the worker is woken by a change that queued an event, not by every change.
+    const wakes = vi.spyOn(s.services.webhookNudge, "ring");
     const idx = await newStamp();
     const before = await eventCount();
     await call("validate", { stampIdx: idx });
@@ -112,6 +114,12 @@ describe("STAMP events", () => {
     const p = (await plainCall("create", { cardIdx: plainCard, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(1, s.config.TIME_ZONE) })).result;
     expect((await plainCall("add", { stampIdx: p })).code).toBe(0);
     expect(await s.db.prisma.webhookEvent.count({ where: { storeId: plain.id } })).toBe(0);
+    expect(wakes).not.toHaveBeenCalled();
+
+    const hooked = await newStamp();
+    expect((await call("add", { stampIdx: hooked })).code).toBe(0);
+    expect(wakes).toHaveBeenCalledTimes(1);
+    wakes.mockRestore();
   });
 
   it("is delivered signed with the stamp headers, verified by the documented receiver", async () => {

@@ -55,17 +55,22 @@ const NAMED_STATEMENTS_MAX = 1000;
  * Names for statement texts, so that each connection prepares a statement once and reuses its
  * plan: the ledger's single-statement changes are large CTEs whose planning would otherwise cost
  * more than running them. Texts differ only in their shape, never in their values, so there are
- * a few dozen; the cap keeps a mistake from growing this map without end.
+ * a few dozen; the cap keeps a mistake from growing this table without end. A text is built anew
+ * for every call and is several kilobytes long, so it is found by its length and then compared,
+ * which costs less than hashing it as a Map key would.
  */
 function statementNames(): (text: string) => string {
-  const names = new Map<string, string>();
+  const byLength = new Map<number, { text: string; name: string }[]>();
+  let count = 0;
   return (text) => {
-    let name = names.get(text);
-    if (name === undefined) {
-      // "" is the protocol's unnamed statement: parsed and planned again each time.
-      if (names.size >= NAMED_STATEMENTS_MAX) return "";
-      names.set(text, (name = `stampd_${names.size}`));
-    }
+    let known = byLength.get(text.length);
+    const found = known?.find((s) => s.text === text);
+    if (found) return found.name;
+    // "" is the protocol's unnamed statement: parsed and planned again each time.
+    if (count >= NAMED_STATEMENTS_MAX) return "";
+    if (!known) byLength.set(text.length, (known = []));
+    const name = `stampd_${count++}`;
+    known.push({ text, name });
     return name;
   };
 }

@@ -17,7 +17,7 @@ afterAll(() => s?.stop());
 
 const gate = () => openApiGate({ storeId: store.id, authCode: store.auth_code, timeZone: "Asia/Seoul" });
 const change = (phone: string, delta: number, extra: Partial<MemberChange> = {}) =>
-  changeMemberBalance(s.db, { gate: gate(), member: { phone }, register: delta > 0, delta, kind: delta > 0 ? "save" : "use", ...extra });
+  changeMemberBalance(s.db, { gate: gate(), storeId: store.id, member: { phone }, register: delta > 0, delta, kind: delta > 0 ? "save" : "use", ...extra });
 
 async function accountOf(phone: string) {
   return s.db.prisma.ledgerAccount.findFirstOrThrow({ where: { member: { phone } }, include: { entries: { orderBy: { id: "asc" } } } });
@@ -45,6 +45,7 @@ describe("ledger core", () => {
     const other = await s.services.stores.create({ name: "Other pool" });
     const out = await changeMemberBalance(s.db, {
       gate: openApiGate({ storeId: other.id, authCode: other.auth_code, timeZone: "UTC" }),
+      storeId: other.id,
       member: { phone: "+821020000003" },
       register: false,
       delta: -1,
@@ -56,6 +57,7 @@ describe("ledger core", () => {
   it("refuses a change the gate does not allow, and an unknown member without registration", async () => {
     const refused = await changeMemberBalance(s.db, {
       gate: openApiGate({ storeId: store.id, authCode: "wrong", timeZone: "UTC" }),
+      storeId: store.id,
       member: { phone: "+821020000004" },
       register: true,
       delta: 1,

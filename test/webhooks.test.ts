@@ -204,6 +204,29 @@ describe("signed deliveries of OPEN API changes", () => {
     expect(rx.deliveries).toHaveLength(1);
   });
 
+  it("queues the event of a change to a store this server last saw without a webhook, and none once it is cleared; each change applies and counts once", async () => {
+    const store = await s.services.stores.create({ name: "Late hook", loginId: "late-hook" });
+    const save = () => s.form("/api/open/save", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "010-3000-0009", count: 1 });
+    const seen = async () => ({
+      events: (await eventsOf(s, store.id)).length,
+      rows: await s.db.prisma.ledgerEntry.count({ where: { storeId: store.id } }),
+      calls: (await s.db.prisma.dailyUsage.findFirstOrThrow({ where: { storeId: store.id } })).calls,
+    });
+    expect(await save()).toMatchObject({ result: true, total_point: 1 });
+    expect(await seen()).toEqual({ events: 0, rows: 1, calls: 1 });
+
+    const rx = await receiver();
+    rx.secret = (await admin(s).setWebhook(store.id, rx.url)).body.secret;
+    expect(await save()).toMatchObject({ result: true, total_point: 2 });
+    expect(await seen()).toEqual({ events: 1, rows: 2, calls: 2 });
+    await until("the delivery", () => rx.deliveries.length === 1);
+    expect(rx.deliveries[0]!.json).toMatchObject({ action: "SAVE", point: { storeId: store.id, balance: 2 } });
+
+    await admin(s).clear(store.id);
+    for (const balance of [3, 4]) expect(await save()).toMatchObject({ result: true, total_point: balance });
+    expect(await seen()).toEqual({ events: 1, rows: 4, calls: 4 });
+  });
+
   it("retries a failing receiver with the same event id and a new request id, and shows it to the operator", async () => {
     const rx = await receiver();
     const { store, save } = await storeWithWebhook(s, rx, "flaky");

@@ -11,6 +11,8 @@ import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement, WRITE_ONE_E
 
 export interface MemberChange {
   gate: Gate;
+  /** The store the caller names (its webhook gets the events). */
+  storeId: number;
   member: MemberRef;
   /** Register an unknown phone as a new member (save does, as the original tablet flow did). */
   register: boolean;
@@ -24,6 +26,7 @@ export async function changeMemberBalance(db: Sql, c: MemberChange): Promise<Mem
   if (!Number.isSafeInteger(c.delta) || c.delta === 0) throw new RangeError("delta must be a non-zero integer");
   return runLedgerStatement(db, {
     gate: c.gate,
+    storeId: c.storeId,
     idempotency: c.idempotency,
     action: c.kind.toUpperCase(),
     work: Prisma.sql`

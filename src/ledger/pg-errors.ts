@@ -13,6 +13,11 @@ function causeOf(err: unknown): AdapterCause | undefined {
   return e?.meta?.driverAdapterError?.cause ?? e?.cause;
 }
 
+/** True for an error with this SQLSTATE. */
+export function hasSqlState(err: unknown, code: string): boolean {
+  return (err as { code?: string })?.code === code || causeOf(err)?.originalCode === code;
+}
+
 /** True for a unique violation (23505), on the named constraint when one is given. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const driver = err as { code?: string; constraint?: string };

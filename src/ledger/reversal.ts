@@ -14,6 +14,8 @@ import { findMember, INT_MAX, runLedgerStatement, WRITE_ONE_ENTRY } from "./stat
 
 export interface Reversal {
   gate: Gate;
+  /** The store the caller names (its webhook gets the events). */
+  storeId: number;
   /** The member whose row it must be. */
   member: MemberRef;
   entryId: number;
@@ -27,6 +29,7 @@ export type ReversalOutcome = LedgerOutcome<
 export async function reverseEntry(db: Sql, r: Reversal): Promise<ReversalOutcome> {
   return runLedgerStatement(db, {
     gate: r.gate,
+    storeId: r.storeId,
     idempotency: r.idempotency,
     action: "REVERSAL",
     work: Prisma.sql`

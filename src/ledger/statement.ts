@@ -2,13 +2,13 @@
 // reversal): a single SQL statement that runs the caller's gate, looks up an earlier answer for a
 // reused idempotency key, does the operation's work only when the gate allows it and the key is
 // new, records the key with the row it wrote and queues the webhook event of each row written
-// (the outbox, src/webhooks/events.ts). Each operation supplies only its work (CTEs) and why it
-// changed nothing; everything else lives here once.
+// (the outbox, src/webhooks/events.ts) when the store has a webhook. Each operation supplies only
+// its work (CTEs) and why it changed nothing; everything else lives here once.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
 import type { ChangeAnswer, Gate, GateRow, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
-import { isUniqueViolation } from "./pg-errors.js";
-import { queuePointEvent } from "../webhooks/events.js";
+import { hasSqlState, isUniqueViolation } from "./pg-errors.js";
+import { queuePointEvent, refuseIfWebhook, WEBHOOK_REGISTERED } from "../webhooks/events.js";
 import { ledgerWrites } from "../metrics.js";
 
 /** The largest PostgreSQL integer: balances, counts, member numbers and row ids. */
@@ -16,6 +16,8 @@ export const INT_MAX = 2147483647;
 
 export interface LedgerStatement {
   gate: Gate;
+  /** The store the caller names: the one whose webhook gets the events of the rows written. */
+  storeId: number;
   idempotency?: Idempotency;
   /** The action of the webhook events of the rows written: the entries' kind in capitals. */
   action: string;
@@ -55,21 +57,39 @@ interface Row {
 
 const ATTEMPTS = 3;
 
+/**
+ * Stores seen with a webhook, per database. A statement for any other store leaves the outbox
+ * insert out (refuseIfWebhook) and, should the store have a webhook after all, fails and runs
+ * again with it. A change applied without queuing an event shows that its store has none.
+ */
+const storesWithWebhook = new WeakMap<Sql, Set<number>>();
+
 export async function runLedgerStatement<Refusal extends string>(db: Sql, s: LedgerStatement): Promise<LedgerOutcome<Refusal>> {
   const races = [...(s.races ?? []), ...(s.idempotency ? ["idempotency_key_pkey"] : [])];
+  let webhooks = storesWithWebhook.get(db);
+  if (!webhooks) storesWithWebhook.set(db, (webhooks = new Set()));
+  let events = webhooks.has(s.storeId);
   for (let attempt = 1; ; attempt++) {
     try {
-      const out = outcome<Refusal>(await run(db, s), s.idempotency);
+      const row = await run(db, s, events);
+      if (events && row.applied && !row.queued) webhooks.delete(s.storeId);
+      const out = outcome<Refusal>(row, s.idempotency);
       if (out.status === "applied") ledgerWrites.inc({ kind: s.action.toLowerCase() });
       return isRefusal(out) && s.idempotency ? await replayIfAnswered(db, out, s.idempotency) : out;
     } catch (err) {
+      if (!events && hasSqlState(err, WEBHOOK_REGISTERED)) {
+        webhooks.add(s.storeId);
+        events = true;
+        attempt--; // Not a race: this happens once at most.
+        continue;
+      }
       if (attempt < ATTEMPTS && races.some((c) => isUniqueViolation(err, c))) continue;
       throw err;
     }
   }
 }
 
-async function run(db: Sql, s: LedgerStatement): Promise<Row> {
+async function run(db: Sql, s: LedgerStatement, events: boolean): Promise<Row> {
   const k = s.idempotency;
   // Without a key the statement leaves out the key's lookup and record: a smaller plan to run.
   const prior = k ? Prisma.sql`prior AS (${priorAnswer(Prisma.sql`(SELECT store_id FROM gate)`, k.key)}),` : Prisma.empty;
@@ -85,15 +105,17 @@ async function run(db: Sql, s: LedgerStatement): Promise<Row> {
     go AS (SELECT store_id, pool_id FROM gate WHERE allowed ${k ? Prisma.sql`AND NOT EXISTS (SELECT 1 FROM prior)` : Prisma.empty}),
     ${s.work},
     ${remembered}
-    event AS (${queuePointEvent(s.action, {
-      from: Prisma.sql`written`,
-      storeId: Prisma.sql`written.store_id`,
-      memberNo: Prisma.sql`written.member_no`,
-      entryId: Prisma.sql`written.entry_id`,
-      delta: Prisma.sql`written.delta`,
-      balanceAfter: Prisma.sql`written.balance_after`,
-      createdAt: Prisma.sql`written.created_at`,
-    })})
+    event AS (${events
+      ? queuePointEvent(s.action, {
+          from: Prisma.sql`written`,
+          storeId: Prisma.sql`written.store_id`,
+          memberNo: Prisma.sql`written.member_no`,
+          entryId: Prisma.sql`written.entry_id`,
+          delta: Prisma.sql`written.delta`,
+          balanceAfter: Prisma.sql`written.balance_after`,
+          createdAt: Prisma.sql`written.created_at`,
+        })
+      : refuseIfWebhook({ from: Prisma.sql`written`, storeId: Prisma.sql`written.store_id` })})
     SELECT to_jsonb(gate) AS gate, ${k ? Prisma.sql`(SELECT to_jsonb(prior) FROM prior)` : Prisma.sql`NULL::jsonb`} AS prior,
            to_jsonb(applied) AS applied, EXISTS (SELECT 1 FROM event) AS queued,
            CASE WHEN go.store_id IS NOT NULL AND applied.entry_id IS NULL THEN (${s.refusal}) END AS refusal

@@ -17,6 +17,8 @@ import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement } from "./st
 
 export interface Transfer {
   gate: Gate;
+  /** The store the caller names (its webhook gets the events). */
+  storeId: number;
   giver: MemberRef;
   /** An unknown phone is registered (only when the transfer is made). */
   receiver: MemberRef;
@@ -32,6 +34,7 @@ export async function transferBetweenMembers(db: Sql, t: Transfer): Promise<Tran
   const entryId = Prisma.sql`nextval(pg_get_serial_sequence('ledger_entry', 'id'))::int`;
   return runLedgerStatement(db, {
     gate: t.gate,
+    storeId: t.storeId,
     idempotency: t.idempotency,
     action: "TRANSFER",
     races: ["ledger_account_pool_id_member_id_key"],

@@ -113,6 +113,7 @@ export class PointsService {
   /** Moves `count` from `member` to `to` in the store's pool. */
   async transfer(caller: Caller, t: TransferRequest): Promise<{ memberNo: number; balance: number; to: { memberNo: number; balance: number } }> {
     const out = await transferBetweenMembers(this.db, {
+      storeId: caller.storeId,
       gate: this.gate(caller, this.countWithinUnit(t.count)),
       giver: t.member,
       receiver: t.to,
@@ -126,6 +127,7 @@ export class PointsService {
   /** Reverses one save or use of the member in the store's pool. */
   async cancel(caller: Caller, c: CancelRequest): Promise<{ memberNo: number; balance: number }> {
     const out = await reverseEntry(this.db, {
+      storeId: caller.storeId,
       gate: this.gate(caller),
       member: c.member,
       entryId: c.historyId,
@@ -137,6 +139,7 @@ export class PointsService {
 
   private async change(caller: Caller, c: Change, kind: "save" | "use"): Promise<{ memberNo: number; balance: number }> {
     const out = await changeMemberBalance(this.db, {
+      storeId: caller.storeId,
       gate: this.gate(caller, this.countWithinUnit(c.count)),
       member: c.member,
       register: kind === "save",

@@ -50,7 +50,24 @@ function percentile(sorted: number[], p: number): number {
 
 function pgbench(): Figures {
   const dir = mkdtempSync(path.join(work, "pgbench-"));
-  const out = execFileSync("pgbench", ["-N", "-n", "-c", String(CONNECTIONS), "-j", String(THREADS), "-T", String(SECONDS), "-l", "--log-prefix", path.join(dir, "log"), dbUrl], { encoding: "utf8" });
+  const out = execFileSync(
+    "pgbench",
+    [
+      "-N",
+      "-n",
+      "-c",
+      String(CONNECTIONS),
+      "-j",
+      String(THREADS),
+      "-T",
+      String(SECONDS),
+      "-l",
+      "--log-prefix",
+      path.join(dir, "log"),
+      dbUrl,
+    ],
+    { encoding: "utf8" },
+  );
   const tps = Number(/tps = ([\d.]+)/.exec(out)![1]);
   // Per-transaction log lines: client_id transaction_no time_us script_no time_epoch time_us
   const latencies = readdirSync(dir)
@@ -87,7 +104,11 @@ end
 }
 
 function wrk(script: string, seconds: number): Figures {
-  const out = execFileSync("wrk", ["-t", String(THREADS), "-c", String(CONNECTIONS), "-d", `${seconds}s`, "-s", script, `http://127.0.0.1:${PORT}`], { encoding: "utf8" });
+  const out = execFileSync(
+    "wrk",
+    ["-t", String(THREADS), "-c", String(CONNECTIONS), "-d", `${seconds}s`, "-s", script, `http://127.0.0.1:${PORT}`],
+    { encoding: "utf8" },
+  );
   const [, tps, p50, p99, errors] = /RESULT (\S+) (\S+) (\S+) (\d+)/.exec(out)!;
   return { tps: Number(tps), p50: Number(p50), p99: Number(p99), errors: Number(errors) };
 }

@@ -17,7 +17,9 @@ const sameHex = (a, b) => a.length === b.length && timingSafeEqual(Buffer.from(a
  */
 export function verifyWebhook(headers, rawBody, secret, now = Date.now()) {
   const parts = Object.fromEntries(
-    String(headers["x-vivoldi-signature"] ?? "").split(",").map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]),
+    String(headers["x-vivoldi-signature"] ?? "")
+      .split(",")
+      .map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]),
   );
   const timestamp = headers["x-vivoldi-timestamp"];
   if (parts.alg !== "hmac-sha256" || !parts.t || !parts.v1 || parts.t !== timestamp) return false;

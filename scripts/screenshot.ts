@@ -11,7 +11,9 @@ import { launchChromium, phone } from "../test/support/browser.js";
 const OUT = path.resolve(import.meta.dirname, "../docs/stamp-page.png");
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "stampd-screenshot-"));
-const server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn" }), { webhookWorker: false });
+const server = await startServer(loadConfig({ DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn" }), {
+  webhookWorker: false,
+});
 const browser = await launchChromium();
 try {
   const { services } = server;
@@ -26,7 +28,11 @@ try {
   });
   const { key } = await services.apiKeys.create({ store: store.id, plan: "personal" });
   const today = new Date().toISOString().slice(0, 10);
-  const { result: stampIdx } = await services.stamps.create(key, { cardIdx: card.cardIdx, validFrom: today, validUntil: `${Number(today.slice(0, 4)) + 1}${today.slice(4)}` });
+  const { result: stampIdx } = await services.stamps.create(key, {
+    cardIdx: card.cardIdx,
+    validFrom: today,
+    validUntil: `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`,
+  });
   for (let i = 0; i < 4; i++) await services.stamps.add(key, stampIdx);
   const { result: stamp } = await services.stamps.validate(key, stampIdx);
 

@@ -77,7 +77,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(openApiRoutes({ points: services.points, phoneRegion: config.PHONE_REGION }));
   await app.register(stampApiRoutes(services.stamps));
   await app.register(
-    stampPageRoutes({ pages: services.stampPages, cookieSecret: await sharedSecret(db.prisma, "stamp_page_cookie"), publicBaseUrl: config.publicBaseUrl }),
+    stampPageRoutes({
+      pages: services.stampPages,
+      cookieSecret: await sharedSecret(db.prisma, "stamp_page_cookie"),
+      publicBaseUrl: config.publicBaseUrl,
+    }),
   );
   await app.register(adminRoutes({ ctx: { services, db }, adminToken: config.ADMIN_TOKEN, controlToken: deps.controlToken }));
   return app;

@@ -3,9 +3,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { getCountries, type CountryCode } from "libphonenumber-js";
 
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
 /** An IP address or CIDR block, e.g. `10.0.0.0/8`. */
 const isAddressOrBlock = (entry: string) => {
@@ -54,7 +52,11 @@ const schema = z.object({
   DAILY_LIMIT_DEFAULT: z.coerce.number().int().min(1).default(10_000),
   POINT_COUNT_MAX: z.coerce.number().int().min(1).max(1_000_000_000).default(1_000_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  BODY_LIMIT: z.coerce.number().int().min(1024).default(64 * 1024),
+  BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   TRUST_PROXY: trustProxy.default(false),
 });
 

@@ -30,7 +30,12 @@ export interface DemoStore {
 async function createDemo(services: Services): Promise<DemoStore> {
   const store = await services.stores.create({ name: "Demo store", loginId: "demo" });
   const { key } = await services.apiKeys.create({ store: store.id, plan: "personal", label: "demo" });
-  const card = await services.cards.create({ store: store.id, name: "Demo card", title: "Collect 10 stamps for a free coffee", maxStamps: 10 });
+  const card = await services.cards.create({
+    store: store.id,
+    name: "Demo card",
+    title: "Collect 10 stamps for a free coffee",
+    maxStamps: 10,
+  });
   return { id: store.id, auth_code: store.auth_code, api_key: key, card_idx: card.cardIdx };
 }
 
@@ -54,14 +59,15 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
     const port = typeof address === "object" && address ? address.port : config.PORT;
     const url = `http://127.0.0.1:${port}`;
     if (controlToken) writeControlFile(config.DATA_DIR, { pid: process.pid, url, token: controlToken });
-    const worker = hooks.webhookWorker === false
-      ? null
-      : new WebhookWorker(db.prisma, {
-          allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
-          log: app.log,
-          onDelivery: (r) => webhookDeliveries.inc({ outcome: r.outcome }),
-          ...hooks.webhookWorker,
-        });
+    const worker =
+      hooks.webhookWorker === false
+        ? null
+        : new WebhookWorker(db.prisma, {
+            allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+            log: app.log,
+            onDelivery: (r) => webhookDeliveries.inc({ outcome: r.outcome }),
+            ...hooks.webhookWorker,
+          });
     const unlisten = worker ? services.webhookNudge.listen(() => worker.nudge()) : () => {};
     worker?.start();
 

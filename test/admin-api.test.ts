@@ -121,11 +121,14 @@ describe("without ADMIN_TOKEN", () => {
   });
 
   // On PostgreSQL the CLI opens the database itself: there is no control token.
-  it.skipIf(process.env.DATABASE_URL)("still serves the local CLI's control token when the server holds the embedded database", async () => {
-    const control = readControlFile(s.config.DATA_DIR);
-    expect(control).not.toBeNull();
-    const r = await call(s, "GET", "/admin/stores", control!.token);
-    expect(r.status).toBe(200);
-    expect(r.body).toEqual(JSON.parse(JSON.stringify(await s.services.stores.list())));
-  });
+  it.skipIf(process.env.DATABASE_URL)(
+    "still serves the local CLI's control token when the server holds the embedded database",
+    async () => {
+      const control = readControlFile(s.config.DATA_DIR);
+      expect(control).not.toBeNull();
+      const r = await call(s, "GET", "/admin/stores", control!.token);
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual(JSON.parse(JSON.stringify(await s.services.stores.list())));
+    },
+  );
 });

@@ -22,8 +22,28 @@ const json = async (...args: string[]) => {
 
 describe("stampd store", () => {
   it("creates a store and prints id, login_id and auth_code once", async () => {
-    const created = await json("store", "create", "--name", "Cafe", "--branch", "Gangnam", "--login-id", "cafe-gn", "--unit", "point", "--daily-limit", "500");
-    expect(created).toMatchObject({ id: expect.any(Number), login_id: "cafe-gn", auth_code: expect.any(String), place: "Gangnam", unit: "point", daily_limit: 500 });
+    const created = await json(
+      "store",
+      "create",
+      "--name",
+      "Cafe",
+      "--branch",
+      "Gangnam",
+      "--login-id",
+      "cafe-gn",
+      "--unit",
+      "point",
+      "--daily-limit",
+      "500",
+    );
+    expect(created).toMatchObject({
+      id: expect.any(Number),
+      login_id: "cafe-gn",
+      auth_code: expect.any(String),
+      place: "Gangnam",
+      unit: "point",
+      daily_limit: 500,
+    });
     const list = await json("store", "list");
     expect(list.find((s: any) => s.id === created.id)).not.toHaveProperty("auth_code");
   });
@@ -84,7 +104,10 @@ describe.runIf(!process.env.DATABASE_URL)("the embedded database", () => {
       const id = /id:\s+(\d+)/.exec(out)![1]!;
       const code = /auth_code:\s+(\S+)/.exec(out)![1]!;
       expect(out).toMatch(new RegExp(`curl -s ${first.url}/api/open/save -d id=${id} -d auth_code=${code} `));
-      const r = await fetch(`${first.url}/api/open/save`, { method: "POST", body: new URLSearchParams({ id, auth_code: code, device: "openapi", number: "010-1234-5678", count: "2" }) });
+      const r = await fetch(`${first.url}/api/open/save`, {
+        method: "POST",
+        body: new URLSearchParams({ id, auth_code: code, device: "openapi", number: "010-1234-5678", count: "2" }),
+      });
       expect(await r.json()).toMatchObject({ result: true, total_point: 2 });
 
       // stampd commands work while the server holds the database, through the server.

@@ -45,8 +45,7 @@ const one = (stage: Stage, keyword: string) => {
 /** Exec-form arguments (`["a", "b"]`) of an instruction, or of what follows HEALTHCHECK's CMD. */
 const execForm = (i: Instruction) => JSON.parse(i.getArgumentsContent()!.replace(/^CMD\s+/, "")) as string[];
 /** `ENV` values of a stage. */
-const envOf = (stage: Stage) =>
-  Object.fromEntries(all(stage, "ENV").flatMap((i) => words(i).map((w) => w.split("=") as [string, string])));
+const envOf = (stage: Stage) => Object.fromEntries(all(stage, "ENV").flatMap((i) => words(i).map((w) => w.split("=") as [string, string])));
 /** `COPY` sources and destination, with the stage it copies from. */
 const copies = (stage: Stage) =>
   all(stage, "COPY").map((i) => {
@@ -82,7 +81,9 @@ describe("Dockerfile", () => {
 
   it("ships production dependencies only", () => {
     const modules = copies(runtime).find((c) => c.dest === "./node_modules")!;
-    const install = all(stageNamed(modules.from!), "RUN").map((i) => i.getArgumentsContent()).join("\n");
+    const install = all(stageNamed(modules.from!), "RUN")
+      .map((i) => i.getArgumentsContent())
+      .join("\n");
     expect(install).toMatch(/npm ci\b[^\n]*--omit=dev/);
     for (const tool of ["prisma", "typescript", "tsx", "vitest"]) expect(pkg.dependencies[tool], tool).toBeUndefined();
   });
@@ -110,7 +111,9 @@ describe("Dockerfile", () => {
     expect(cmd).toBeInstanceOf(JSONInstruction);
     expect(execForm(cmd)).toEqual(["stampd", "serve"]);
     expect(pkg.bin).toEqual({ stampd: "bin/stampd.js" });
-    const link = all(runtime, "RUN").map((i) => i.getArgumentsContent()).join("\n");
+    const link = all(runtime, "RUN")
+      .map((i) => i.getArgumentsContent())
+      .join("\n");
     expect(link).toContain(`ln -s ${inImage(pkg.bin.stampd)} /usr/local/bin/stampd`);
     // The bin runs what `npm run build` compiles: src/cli/main.ts -> dist/cli/main.js.
     expect(read("bin/stampd.js")).toContain('import "../dist/cli/main.js"');
@@ -137,7 +140,10 @@ describe("Dockerfile", () => {
         if (from) continue;
         for (const source of sources) {
           expect(existsSync(path.join(ROOT, source)), source).toBe(true);
-          expect(ignored.filter((p) => source === p || source.startsWith(`${p}/`)), source).toEqual([]);
+          expect(
+            ignored.filter((p) => source === p || source.startsWith(`${p}/`)),
+            source,
+          ).toEqual([]);
         }
       }
     }

@@ -18,9 +18,21 @@ describe("body size limit (BODY_LIMIT)", () => {
   const big = "x".repeat(4096);
 
   it("answers an OPEN API body over the limit the API's way, and saves nothing", async () => {
-    const r = await s.form("/api/open/save", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "010-5555-0001", count: 1, pad: big });
+    const r = await s.form("/api/open/save", {
+      id: store.id,
+      auth_code: store.auth_code,
+      device: "openapi",
+      number: "010-5555-0001",
+      count: 1,
+      pad: big,
+    });
     expect(r).toMatchObject({ result: false, code: "INVALID_PARAM" });
-    const balance = await s.form("/api/open/balance", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "010-5555-0001" });
+    const balance = await s.form("/api/open/balance", {
+      id: store.id,
+      auth_code: store.auth_code,
+      device: "openapi",
+      number: "010-5555-0001",
+    });
     expect(balance).toMatchObject({ result: false, code: "MEMBER_NOT_FOUND" });
   });
 

@@ -17,7 +17,15 @@ afterAll(() => s?.stop());
 
 const gate = () => openApiGate({ storeId: store.id, authCode: store.auth_code, timeZone: "Asia/Seoul" });
 const change = (phone: string, delta: number, extra: Partial<MemberChange> = {}) =>
-  changeMemberBalance(s.db, { gate: gate(), storeId: store.id, member: { phone }, register: delta > 0, delta, kind: delta > 0 ? "save" : "use", ...extra });
+  changeMemberBalance(s.db, {
+    gate: gate(),
+    storeId: store.id,
+    member: { phone },
+    register: delta > 0,
+    delta,
+    kind: delta > 0 ? "save" : "use",
+    ...extra,
+  });
 
 async function accountOf(phone: string) {
   return s.db.prisma.ledgerAccount.findFirstOrThrow({ where: { member: { phone } }, include: { entries: { orderBy: { id: "asc" } } } });
@@ -27,7 +35,12 @@ describe("ledger core", () => {
   it("writes one row per change, carrying the balance after it, and the balance equals the sum", async () => {
     for (const d of [5, -2, 7, -10]) expect((await change("+821020000001", d)).status).toBe("applied");
     const a = await accountOf("+821020000001");
-    expect(a.entries.map((e) => [e.delta, e.balanceAfter])).toEqual([[5, 5], [-2, 3], [7, 10], [-10, 0]]);
+    expect(a.entries.map((e) => [e.delta, e.balanceAfter])).toEqual([
+      [5, 5],
+      [-2, 3],
+      [7, 10],
+      [-10, 0],
+    ]);
     expect(a.balance).toBe(0);
     expect(a.entries.reduce((sum, e) => sum + e.delta, 0)).toBe(a.balance);
   });
@@ -80,9 +93,13 @@ describe("ledger core", () => {
 
   it("keeps rows immutable and balances within their bounds, whatever SQL is run", async () => {
     const a = await accountOf("+821020000001");
-    await expect(s.db.prisma.$executeRawUnsafe(`UPDATE ledger_entry SET delta = 99 WHERE id = ${a.entries[0]!.id}`)).rejects.toThrow(/immutable/);
+    await expect(s.db.prisma.$executeRawUnsafe(`UPDATE ledger_entry SET delta = 99 WHERE id = ${a.entries[0]!.id}`)).rejects.toThrow(
+      /immutable/,
+    );
     await expect(s.db.prisma.$executeRawUnsafe(`DELETE FROM ledger_entry WHERE id = ${a.entries[0]!.id}`)).rejects.toThrow(/immutable/);
-    await expect(s.db.prisma.$executeRawUnsafe(`UPDATE ledger_account SET balance = -1 WHERE id = ${a.id}`)).rejects.toThrow(/balance_check/);
+    await expect(s.db.prisma.$executeRawUnsafe(`UPDATE ledger_account SET balance = -1 WHERE id = ${a.id}`)).rejects.toThrow(
+      /balance_check/,
+    );
   });
 
   it("verify is clean after all of this, and reports a balance changed behind the ledger's back", async () => {

@@ -37,14 +37,28 @@ beforeAll(async () => {
   const form = { "content-type": "application/x-www-form-urlencoded" };
   const json = { "content-type": "application/json" };
 
-  await send(`/api/open/balance?${new URLSearchParams({ ...creds, number: PHONE.dashed })}`, { headers: { "x-forwarded-for": "203.0.113.7" } });
+  await send(`/api/open/balance?${new URLSearchParams({ ...creds, number: PHONE.dashed })}`, {
+    headers: { "x-forwarded-for": "203.0.113.7" },
+  });
   await send(`/api/open/history?${new URLSearchParams({ ...creds, number: PHONE.digits })}`);
   await send(`/api/open/save?${new URLSearchParams({ ...creds, number: PHONE.e164, count: "1" })}`);
-  await send("/api/open/save", { method: "POST", headers: form, body: new URLSearchParams({ ...creds, number: PHONE.dashed, count: "2" }).toString() });
+  await send("/api/open/save", {
+    method: "POST",
+    headers: form,
+    body: new URLSearchParams({ ...creds, number: PHONE.dashed, count: "2" }).toString(),
+  });
   await send("/api/open/use", { method: "POST", headers: json, body: JSON.stringify({ ...creds, number: PHONE.digits, count: 1 }) });
-  await send("/api/open/save", { method: "POST", headers: json, body: `{"auth_code":"${authCode}","number":"${PHONE.dashed}","password":"${PASSWORD}" oops` });
+  await send("/api/open/save", {
+    method: "POST",
+    headers: json,
+    body: `{"auth_code":"${authCode}","number":"${PHONE.dashed}","password":"${PASSWORD}" oops`,
+  });
   await send("/admin/stores", { method: "POST", headers: { authorization: `Bearer ${WRONG_TOKEN}`, ...json }, body: "{}" });
-  await send("/admin/stores", { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...json }, body: `{"name": "x", "password": "${PASSWORD}"` });
+  await send("/admin/stores", {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...json },
+    body: `{"name": "x", "password": "${PASSWORD}"`,
+  });
   await send(`/api/stamp/v1/validate?stampIdx=1&key=${API_KEY}&apikey=${API_KEY}`, { headers: { authorization: `APIKey ${API_KEY}` } });
   await send(`/stamp/abc?pin=${PIN}&onsitePwd=${PASSWORD}&password=${PASSWORD}&userPhnno=${PHONE.dashed}`);
   await send("/stamp/abc", { method: "POST", headers: form, body: new URLSearchParams({ pin: PIN, onsitePwd: PASSWORD }).toString() });
@@ -63,7 +77,11 @@ describe("the server's log", () => {
     const requestLines = lines.filter((l) => l.msg === "request");
     expect(requestLines.map((l) => l.reqId).sort()).toEqual(requests.map((r) => r.id).sort());
     for (const r of requests) {
-      expect(requestLines.find((l) => l.reqId === r.id)).toMatchObject({ statusCode: r.status, method: expect.any(String), responseTime: expect.any(Number) });
+      expect(requestLines.find((l) => l.reqId === r.id)).toMatchObject({
+        statusCode: r.status,
+        method: expect.any(String),
+        responseTime: expect.any(Number),
+      });
     }
   });
 
@@ -73,7 +91,12 @@ describe("the server's log", () => {
       expect(output).not.toContain(encodeURIComponent(secret));
     }
     // The log lines only: the first start's banner shows a ready curl line with its API key header.
-    expect(lines.map((l) => JSON.stringify(l)).join("\n").toLowerCase()).not.toContain("authorization");
+    expect(
+      lines
+        .map((l) => JSON.stringify(l))
+        .join("\n")
+        .toLowerCase(),
+    ).not.toContain("authorization");
   });
 
   it("shows phone numbers only masked", () => {

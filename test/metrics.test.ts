@@ -36,7 +36,9 @@ describe("/metrics", () => {
     expect(value(text, 'stampd_http_requests_total{method="GET",route="/api/open/balance",status="200"}')).toBe(3);
     expect(value(text, 'stampd_http_request_duration_seconds_count{method="GET",route="/api/open/balance",status="200"}')).toBe(3);
     expect(value(text, 'stampd_http_request_duration_seconds_sum{method="GET",route="/api/open/balance",status="200"}')).toBeGreaterThan(0);
-    expect(value(text, 'stampd_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/api/open/balance",status="200"}')).toBe(3);
+    expect(value(text, 'stampd_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/api/open/balance",status="200"}')).toBe(
+      3,
+    );
     expect(value(text, 'stampd_http_requests_total{method="PATCH",route="/admin/stores/:id",status="401"}')).toBe(1);
     expect(value(text, 'stampd_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
     expect(text).not.toContain("12345");

@@ -123,7 +123,11 @@ describe("failure codes", () => {
   });
 
   it("INVALID_PARAM: malformed JSON body, and a body over the size limit", async () => {
-    const bad = await fetch(`${s.url}/api/open/save`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const bad = await fetch(`${s.url}/api/open/save`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(bad.status).toBe(200);
     expectFailure(await bad.json(), "INVALID_PARAM", "요청 값이 올바르지 않습니다");
     const big = await fetch(`${s.url}/api/open/save`, {
@@ -159,9 +163,17 @@ describe("failure codes", () => {
 
   it("MEMBER_NOT_FOUND: unknown phone on use, balance and history; unknown member number even on save", async () => {
     for (const path of ["use", "balance", "history"]) {
-      expectFailure(await s.form(`/api/open/${path}`, { ...base(), number: "01077770000", count: 1 }), "MEMBER_NOT_FOUND", "등록되지 않은 고객입니다");
+      expectFailure(
+        await s.form(`/api/open/${path}`, { ...base(), number: "01077770000", count: 1 }),
+        "MEMBER_NOT_FOUND",
+        "등록되지 않은 고객입니다",
+      );
     }
-    expectFailure(await s.form("/api/open/save", { ...base(), type: "no", number: 987654, count: 1 }), "MEMBER_NOT_FOUND", "등록되지 않은 고객입니다");
+    expectFailure(
+      await s.form("/api/open/save", { ...base(), type: "no", number: 987654, count: 1 }),
+      "MEMBER_NOT_FOUND",
+      "등록되지 않은 고객입니다",
+    );
     expect(await s.form("/api/open/balance", { ...base(), number: "01077770000" })).toMatchObject({ code: "MEMBER_NOT_FOUND" });
   });
 
@@ -193,8 +205,16 @@ describe("failure codes", () => {
     expect(first).toMatchObject({ result: true, total_point: 2 });
     expect(await s.form("/api/open/save", { ...p, count: 2, idempotency_key: "pos-1-0001" })).toEqual(first);
     expect(await s.json("/api/open/save", { ...p, count: 2 }, { "idempotency-key": "pos-1-0001" })).toEqual(first);
-    expectFailure(await s.form("/api/open/save", { ...p, count: 3, idempotency_key: "pos-1-0001" }), "DUPLICATE_REQUEST", "이미 처리된 요청입니다");
-    expectFailure(await s.form("/api/open/use", { ...p, count: 2, idempotency_key: "pos-1-0001" }), "DUPLICATE_REQUEST", "이미 처리된 요청입니다");
+    expectFailure(
+      await s.form("/api/open/save", { ...p, count: 3, idempotency_key: "pos-1-0001" }),
+      "DUPLICATE_REQUEST",
+      "이미 처리된 요청입니다",
+    );
+    expectFailure(
+      await s.form("/api/open/use", { ...p, count: 2, idempotency_key: "pos-1-0001" }),
+      "DUPLICATE_REQUEST",
+      "이미 처리된 요청입니다",
+    );
     expect((await s.form("/api/open/balance", p)).total_count).toBe(2);
   });
 
@@ -202,7 +222,9 @@ describe("failure codes", () => {
     // A real fault: the member table is briefly missing.
     await s.db.prisma.$executeRawUnsafe(`ALTER TABLE member RENAME TO member_away`);
     try {
-      const res = await fetch(`${s.url}/api/open/balance?${new URLSearchParams({ ...base(), id: String(stamp.id), number: "01011110001" })}`);
+      const res = await fetch(
+        `${s.url}/api/open/balance?${new URLSearchParams({ ...base(), id: String(stamp.id), number: "01011110001" })}`,
+      );
       expect(res.status).toBe(200);
       expect(res.headers.get("x-request-id")).toBeTruthy();
       expect(await res.json()).toEqual({ result: false, code: "INTERNAL", msg: "일시적인 오류입니다. 잠시 후 다시 시도해 주세요" });

@@ -24,7 +24,9 @@ describe(".env.example", () => {
 
 describe("docs/operations.md", () => {
   it("has a row for every variable in its configuration table", () => {
-    const section = read("docs/operations.md").split(/^## /m).find((s) => s.startsWith("Configuration"))!;
+    const section = read("docs/operations.md")
+      .split(/^## /m)
+      .find((s) => s.startsWith("Configuration"))!;
     const rows = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
     expect(rows.sort()).toEqual([...CONFIG_VARIABLES].sort());
   });

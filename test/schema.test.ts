@@ -32,7 +32,11 @@ interface DmmfIndex {
   fields: { name: string; sortOrder?: "asc" | "desc" }[];
 }
 interface Dmmf {
-  datamodel: { models: DmmfModel[]; enums: { name: string; dbName?: string | null; values: { name: string; dbName?: string | null }[] }[]; indexes: DmmfIndex[] };
+  datamodel: {
+    models: DmmfModel[];
+    enums: { name: string; dbName?: string | null; values: { name: string; dbName?: string | null }[] }[];
+    indexes: DmmfIndex[];
+  };
 }
 
 const dmmf: Dmmf = JSON.parse(
@@ -52,7 +56,16 @@ function expectedType(f: DmmfField): string {
     if (native === "Date") return "date";
     return `${native === "Timestamptz" ? "timestamptz" : "timestamp"}(${args[0] ?? 3})`;
   }
-  const plain: Record<string, string> = { Int: "int4", BigInt: "int8", String: "text", Boolean: "bool", Json: "jsonb", Bytes: "bytea", Float: "float8", Decimal: "numeric" };
+  const plain: Record<string, string> = {
+    Int: "int4",
+    BigInt: "int8",
+    String: "text",
+    Boolean: "bool",
+    Json: "jsonb",
+    Bytes: "bytea",
+    Float: "float8",
+    Decimal: "numeric",
+  };
   if (native === "VarChar") return `varchar(${args[0]})`;
   if (native === "Uuid") return "uuid";
   return plain[f.type]!;
@@ -61,9 +74,28 @@ function expectedType(f: DmmfField): string {
 let test: TestDatabase;
 let db: Database;
 
-interface Column { table_name: string; column_name: string; udt_name: string; is_nullable: string; column_default: string | null; datetime_precision: number | null; character_maximum_length: number | null }
-interface Index { table: string; name: string; unique: boolean; primary: boolean; columns: string[]; descending: boolean[] }
-interface ForeignKey { table: string; ref: string; columns: string[] }
+interface Column {
+  table_name: string;
+  column_name: string;
+  udt_name: string;
+  is_nullable: string;
+  column_default: string | null;
+  datetime_precision: number | null;
+  character_maximum_length: number | null;
+}
+interface Index {
+  table: string;
+  name: string;
+  unique: boolean;
+  primary: boolean;
+  columns: string[];
+  descending: boolean[];
+}
+interface ForeignKey {
+  table: string;
+  ref: string;
+  columns: string[];
+}
 
 let columns: Column[];
 let indexes: Index[];
@@ -145,7 +177,12 @@ describe("the migrated database matches schema.prisma", () => {
     });
     const actual = indexes
       .filter((i) => i.table !== "_prisma_migrations")
-      .map((i) => ({ table: i.table, kind: i.primary ? "primary" : i.unique ? "unique" : "index", columns: i.columns, descending: i.descending }));
+      .map((i) => ({
+        table: i.table,
+        kind: i.primary ? "primary" : i.unique ? "unique" : "index",
+        columns: i.columns,
+        descending: i.descending,
+      }));
     const key = (x: { table: string; columns: string[]; kind: string }) => `${x.table}(${x.columns.join(",")}) ${x.kind}`;
     expect(actual.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
   });
@@ -154,7 +191,11 @@ describe("the migrated database matches schema.prisma", () => {
     const expected = models.flatMap((m) =>
       m.fields
         .filter((f) => f.kind === "object" && f.relationFromFields?.length)
-        .map((f) => ({ table: table(m), ref: table(models.find((x) => x.name === f.type)!), columns: f.relationFromFields!.map((n) => columnOf(m, n)) })),
+        .map((f) => ({
+          table: table(m),
+          ref: table(models.find((x) => x.name === f.type)!),
+          columns: f.relationFromFields!.map((n) => columnOf(m, n)),
+        })),
     );
     const key = (x: ForeignKey) => `${x.table}(${x.columns.join(",")})->${x.ref}`;
     expect(foreignKeys.map(key).sort()).toEqual(expected.map(key).sort());

@@ -48,7 +48,9 @@ describe.each([
   ["ruby", ruby, "rb"],
 ] as const)("the seed's %s examples", (_, interpreter, ext) => {
   it.runIf(interpreter)("save, use (the URL its comment gives), history and balance answer as documented", async () => {
-    const before = (await s.form("/api/open/balance", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "01055550001" })).total_count ?? 0;
+    const before =
+      (await s.form("/api/open/balance", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "01055550001" }))
+        .total_count ?? 0;
     const saved = await run(interpreter!, example(`save.${ext}`));
     expect(saved).toEqual({ result: true, msg: "ok", member_no: expect.any(Number), total_point: before + 2 });
     const used = await run(interpreter!, example(`save.${ext}`, "use"));

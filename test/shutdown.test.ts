@@ -61,67 +61,71 @@ async function savedRows(env: Record<string, string>, storeId: number): Promise<
 }
 
 describe.each(["SIGTERM", "SIGINT"] as const)("on %s", (signal) => {
-  it("finishes the requests in flight, refuses new ones, closes the database and exits 0", async () => {
-    server = await spawnServer({ ADMIN_TOKEN });
-    const { url } = server;
-    const created = await fetch(`${url}/admin/stores`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "Cafe" }),
-    });
-    const store = (await created.json()) as { id: number; auth_code: string };
-    const params = (n: number) => ({
-      id: String(store.id),
-      auth_code: store.auth_code,
-      device: "openapi",
-      number: `010-4444-${String(n).padStart(4, "0")}`,
-      count: "1",
-    });
+  it(
+    "finishes the requests in flight, refuses new ones, closes the database and exits 0",
+    async () => {
+      server = await spawnServer({ ADMIN_TOKEN });
+      const { url } = server;
+      const created = await fetch(`${url}/admin/stores`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "Cafe" }),
+      });
+      const store = (await created.json()) as { id: number; auth_code: string };
+      const params = (n: number) => ({
+        id: String(store.id),
+        auth_code: store.auth_code,
+        device: "openapi",
+        number: `010-4444-${String(n).padStart(4, "0")}`,
+        count: "1",
+      });
 
-    // Slow requests: headers and half the body now, the rest after the signal.
-    let finishBodies!: () => void;
-    const rest = new Promise<void>((resolve) => (finishBodies = resolve));
-    const slow = [1, 2, 3].map((n) => slowSave(url, params(n), rest));
-    // Steady load from four clients until the server stops answering.
-    let stopLoad = false;
-    const load = [0, 1, 2, 3].map(async (client) => {
-      const outcomes: string[] = [];
-      for (let i = 0; !stopLoad && outcomes.at(-1) !== "refused"; i++) {
-        outcomes.push(await quickSave(url, params(100 + client * 1000 + i)));
+      // Slow requests: headers and half the body now, the rest after the signal.
+      let finishBodies!: () => void;
+      const rest = new Promise<void>((resolve) => (finishBodies = resolve));
+      const slow = [1, 2, 3].map((n) => slowSave(url, params(n), rest));
+      // Steady load from four clients until the server stops answering.
+      let stopLoad = false;
+      const load = [0, 1, 2, 3].map(async (client) => {
+        const outcomes: string[] = [];
+        for (let i = 0; !stopLoad && outcomes.at(-1) !== "refused"; i++) {
+          outcomes.push(await quickSave(url, params(100 + client * 1000 + i)));
+        }
+        return outcomes;
+      });
+      await sleep(500);
+
+      const started = Date.now();
+      const exited = server.signal(signal);
+      await sleep(500);
+      const afterSignal = await quickSave(url, params(9999));
+      finishBodies();
+      const answers = await Promise.all(slow);
+      stopLoad = true;
+      const code = await exited;
+      const took = Date.now() - started;
+      const outcomes = (await Promise.all(load)).flat();
+
+      expect(afterSignal).toBe("refused");
+      expect(answers).toEqual(answers.map(() => expect.objectContaining({ result: true, total_point: 1 })));
+      expect(code).toBe(0);
+      // Well within the grace period, and shorter than the 10 s keep-alive timeout: connections
+      // kept alive by the clients above did not hold the close open.
+      expect(took).toBeLessThan(5_000);
+      expect(server.stdout()).toContain(`"signal":"${signal}","msg":"shutting down"`);
+
+      // Every answered save is in the ledger, and nothing else is.
+      const saved = answers.length + outcomes.filter((o) => o === "saved").length;
+      expect(outcomes.filter((o) => o === "saved").length).toBeGreaterThan(0);
+      expect(await savedRows(server.database.env, store.id)).toBe(saved);
+
+      if (!process.env.DATABASE_URL) {
+        // The embedded database was released: no control file left, and its lock is free.
+        expect(readControlFile(server.database.env.DATA_DIR!)).toBeNull();
+        const release = await lockEmbedded(server.database.env.DATA_DIR!);
+        await release();
       }
-      return outcomes;
-    });
-    await sleep(500);
-
-    const started = Date.now();
-    const exited = server.signal(signal);
-    await sleep(500);
-    const afterSignal = await quickSave(url, params(9999));
-    finishBodies();
-    const answers = await Promise.all(slow);
-    stopLoad = true;
-    const code = await exited;
-    const took = Date.now() - started;
-    const outcomes = (await Promise.all(load)).flat();
-
-    expect(afterSignal).toBe("refused");
-    expect(answers).toEqual(answers.map(() => expect.objectContaining({ result: true, total_point: 1 })));
-    expect(code).toBe(0);
-    // Well within the grace period, and shorter than the 10 s keep-alive timeout: connections
-    // kept alive by the clients above did not hold the close open.
-    expect(took).toBeLessThan(5_000);
-    expect(server.stdout()).toContain(`"signal":"${signal}","msg":"shutting down"`);
-
-    // Every answered save is in the ledger, and nothing else is.
-    const saved = answers.length + outcomes.filter((o) => o === "saved").length;
-    expect(outcomes.filter((o) => o === "saved").length).toBeGreaterThan(0);
-    expect(await savedRows(server.database.env, store.id)).toBe(saved);
-
-    if (!process.env.DATABASE_URL) {
-      // The embedded database was released: no control file left, and its lock is free.
-      expect(readControlFile(server.database.env.DATA_DIR!)).toBeNull();
-      const release = await lockEmbedded(server.database.env.DATA_DIR!);
-      await release();
-    }
-  }, SLOW_START_MS + 30_000);
+    },
+    SLOW_START_MS + 30_000,
+  );
 });

@@ -52,8 +52,17 @@ beforeAll(async () => {
   s = await startTestServer({ DB_POOL_SIZE: "16" });
   store = await s.services.stores.create({ name: "Cafe", loginId: "cafe", ...NO_LIMITS });
   call = stampClient(s, (await s.services.apiKeys.create({ store: store.id, plan: "personal" })).key);
-  card = (await s.services.cards.create({ store: store.id, name: "Americano", title: "10 stamps, one free Americano", maxStamps: 10, url: "https://shop.example/menu" })).cardIdx;
-  onsiteCard = (await s.services.cards.create({ store: store.id, name: "Latte", title: "3 stamps", maxStamps: 3, onsitePwd: "123456" })).cardIdx;
+  card = (
+    await s.services.cards.create({
+      store: store.id,
+      name: "Americano",
+      title: "10 stamps, one free Americano",
+      maxStamps: 10,
+      url: "https://shop.example/menu",
+    })
+  ).cardIdx;
+  onsiteCard = (await s.services.cards.create({ store: store.id, name: "Latte", title: "3 stamps", maxStamps: 3, onsitePwd: "123456" }))
+    .cardIdx;
   const rival = await s.services.stores.create({ name: "Rival", ...NO_LIMITS });
   other = stampClient(s, (await s.services.apiKeys.create({ store: rival.id, plan: "business" })).key);
   otherCard = (await s.services.cards.create({ store: rival.id, name: "Rival card", title: "5 stamps", maxStamps: 5 })).cardIdx;
@@ -85,14 +94,22 @@ async function ledgerOf(stampIdx: number) {
     where: { id: stampIdx },
     include: { account: { include: { entries: { orderBy: { id: "asc" } } } } },
   });
-  return { stamp: st, balance: st.account.balance, max: st.account.maxBalance, rows: st.account.entries.map((e) => [e.kind, e.delta, e.balanceAfter]) };
+  return {
+    stamp: st,
+    balance: st.account.balance,
+    max: st.account.maxBalance,
+    rows: st.account.entries.map((e) => [e.kind, e.delta, e.balanceAfter]),
+  };
 }
 
 describe("the lifecycle of a stamp", () => {
   it("create, add to full, refuse past full, remove, redeem, validate after redeem", async () => {
     const idx = await newStamp({ userNm: "Kim", userPhnno: "010-1234-5678" });
 
-    ok(await call("validate", { stampIdx: idx }), expect.objectContaining({ stampIdx: idx, stamps: 0, maxStamps: 10, activeYn: "Y", userNm: "Kim" }));
+    ok(
+      await call("validate", { stampIdx: idx }),
+      expect.objectContaining({ stampIdx: idx, stamps: 0, maxStamps: 10, activeYn: "Y", userNm: "Kim" }),
+    );
 
     await fill(idx, 10);
     fails(await call("add", { stampIdx: idx }), 200, 2006);
@@ -157,7 +174,9 @@ describe("validate returns every field of the seed example", () => {
     expect(Object.keys(v.result)).toEqual(Object.keys(SEED_RESULT));
     const base = s.config.publicBaseUrl;
     const registered = await s.db.prisma.stamp.findUniqueOrThrow({ where: { id: idx } });
-    const regYmdt = new Intl.DateTimeFormat("sv-SE", { timeZone: s.config.TIME_ZONE, dateStyle: "short", timeStyle: "medium" }).format(registered.createdAt);
+    const regYmdt = new Intl.DateTimeFormat("sv-SE", { timeZone: s.config.TIME_ZONE, dateStyle: "short", timeStyle: "medium" }).format(
+      registered.createdAt,
+    );
     expect(v.result).toEqual({
       stampIdx: idx,
       domain: base,
@@ -197,11 +216,27 @@ describe("validate returns every field of the seed example", () => {
     expect(code).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(code).not.toBe(String(a));
     expect(vb.stampUrl).not.toBe(va.stampUrl);
-    expect(va).toMatchObject({ url: "https://shop.example/menu", onsiteYn: "N", onsitePwd: null, memo: null, userNm: null, userPhnno: null, userEml: null, userEtc1: null, userEtc2: null });
+    expect(va).toMatchObject({
+      url: "https://shop.example/menu",
+      onsiteYn: "N",
+      onsitePwd: null,
+      memo: null,
+      userNm: null,
+      userPhnno: null,
+      userEml: null,
+      userEtc1: null,
+      userEtc2: null,
+    });
   });
 
   it("uses the card's own image when it has one", async () => {
-    const imaged = await s.services.cards.create({ store: store.id, name: "Tea", title: "t", maxStamps: 5, image: "https://cdn.example/tea.webp" });
+    const imaged = await s.services.cards.create({
+      store: store.id,
+      name: "Tea",
+      title: "t",
+      maxStamps: 5,
+      image: "https://cdn.example/tea.webp",
+    });
     const idx = await newStamp({ cardIdx: imaged.cardIdx });
     expect((await call("validate", { stampIdx: idx })).result.stampImgUrl).toBe("https://cdn.example/tea.webp");
   });
@@ -234,7 +269,7 @@ describe("every code of the table", () => {
     }
     const bad = await fetch(`${s.url}/api/stamp/v1/add`, {
       method: "PUT",
-      headers: { authorization: (await keyHeader()), "content-type": "application/json" },
+      headers: { authorization: await keyHeader(), "content-type": "application/json" },
       body: "{not json",
     });
     expect(bad.status).toBe(400);
@@ -286,7 +321,10 @@ describe("every code of the table", () => {
     ok(await call("add", { stampIdx: idx }));
     ok(await call("remove", { stampIdx: idx }));
     fails(await call("remove", { stampIdx: idx }), 200, 2007);
-    expect((await ledgerOf(idx)).rows).toEqual([["stamp_add", 1, 1], ["stamp_remove", -1, 0]]);
+    expect((await ledgerOf(idx)).rows).toEqual([
+      ["stamp_add", 1, 1],
+      ["stamp_remove", -1, 0],
+    ]);
   });
 
   it("2009: card not found on create and update, including another store's card", async () => {
@@ -353,7 +391,12 @@ describe("update", () => {
     ok(await call("update", { stampIdx: idx, stamps: 3 }));
     ok(await call("update", { stampIdx: idx, stamps: 10 }));
     ok(await call("update", { stampIdx: idx, stamps: 0 }));
-    expect((await ledgerOf(idx)).rows).toEqual([["stamp_set", 7, 7], ["stamp_set", -4, 3], ["stamp_set", 7, 10], ["stamp_set", -10, 0]]);
+    expect((await ledgerOf(idx)).rows).toEqual([
+      ["stamp_set", 7, 7],
+      ["stamp_set", -4, 3],
+      ["stamp_set", 7, 10],
+      ["stamp_set", -10, 0],
+    ]);
   });
 
   it("marks the benefit used and unused with a row each, and works on any state", async () => {
@@ -365,7 +408,11 @@ describe("update", () => {
     ok(await call("update", { stampIdx: idx, useYn: "N" }));
     ok(await call("validate", { stampIdx: idx }), expect.objectContaining({ stamps: 4, activeYn: "Y" }));
     const l = await ledgerOf(idx);
-    expect(l.rows).toEqual([["stamp_set", 4, 4], ["stamp_use", 0, 4], ["stamp_unuse", 0, 4]]);
+    expect(l.rows).toEqual([
+      ["stamp_set", 4, 4],
+      ["stamp_use", 0, 4],
+      ["stamp_unuse", 0, 4],
+    ]);
     expect([l.stamp.used, l.stamp.usedAt]).toEqual([false, null]);
   });
 
@@ -389,7 +436,15 @@ describe("update", () => {
     expect((await ledgerOf(idx)).stamp.pinHash).toBe("some-hash");
     ok(await call("update", { stampIdx: idx, resetPinYn: "Y", userId: "" }));
     const v = (await call("validate", { stampIdx: idx })).result;
-    expect(v).toMatchObject({ userId: "member-1", userNm: "Park", userEml: "park@example.com", memo: null, userEtc1: "gold", endYmd: day(100), strtYmd: day(-1) });
+    expect(v).toMatchObject({
+      userId: "member-1",
+      userNm: "Park",
+      userEml: "park@example.com",
+      memo: null,
+      userEtc1: "gold",
+      endYmd: day(100),
+      strtYmd: day(-1),
+    });
     expect((await ledgerOf(idx)).stamp.pinHash).toBeNull();
     expect((await ledgerOf(idx)).rows).toEqual([]);
   });
@@ -466,7 +521,9 @@ describe("concurrency", () => {
     const idx = await newStamp();
     ok(await call("update", { stampIdx: idx, stamps: 5 }));
     const calls = Array.from({ length: 40 }, (_, i) =>
-      i % 5 === 0 ? call("update", { stampIdx: idx, cardIdx: i % 10 === 0 ? big : card, memo: `move ${i}` }) : call(i % 2 ? "add" : "remove", { stampIdx: idx }),
+      i % 5 === 0
+        ? call("update", { stampIdx: idx, cardIdx: i % 10 === 0 ? big : card, memo: `move ${i}` })
+        : call(i % 2 ? "add" : "remove", { stampIdx: idx }),
     );
     const answers = await Promise.all(calls);
     // Moving to the ten-stamp card is refused (1000) while the count is above ten; an add may find
@@ -484,7 +541,13 @@ describe("concurrency", () => {
   it("simultaneous adds, removes, sets and a delete keep the count equal to its rows", async () => {
     const idx = await newStamp();
     const calls = Array.from({ length: 40 }, (_, i) =>
-      i === 35 ? call("delete", { stampIdx: idx }) : i % 7 === 0 ? call("update", { stampIdx: idx, stamps: i % 10 }) : i % 3 === 0 ? call("remove", { stampIdx: idx }) : call("add", { stampIdx: idx }),
+      i === 35
+        ? call("delete", { stampIdx: idx })
+        : i % 7 === 0
+          ? call("update", { stampIdx: idx, stamps: i % 10 })
+          : i % 3 === 0
+            ? call("remove", { stampIdx: idx })
+            : call("add", { stampIdx: idx }),
     );
     const answers = await Promise.all(calls);
     expect(answers.filter((a) => ![0, 2001, 2006, 2007].includes(a.code))).toEqual([]);

@@ -16,7 +16,10 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 /** A store of `plan` with its own card, a key and a client; `limits` are operator overrides. */
-async function account(plan: "free" | "personal" | "premium" | "business" | "business_plus" | "enterprise", limits: { limitMinute?: number; limitHour?: number; limitDay?: number } = {}) {
+async function account(
+  plan: "free" | "personal" | "premium" | "business" | "business_plus" | "enterprise",
+  limits: { limitMinute?: number; limitHour?: number; limitDay?: number } = {},
+) {
   const store = await s.services.stores.create({ name: `${plan} store`, ...limits });
   const { key, id: keyId } = await s.services.apiKeys.create({ store: store.id, plan });
   const card = (await s.services.cards.create({ store: store.id, name: "Card", title: "t", maxStamps: 10 })).cardIdx;
@@ -43,12 +46,27 @@ const nextMinute = () => Math.ceil((Date.now() + 1) / 60_000) * 60;
 describe("4010: missing, malformed, unknown or revoked API key", () => {
   it("answers 401 with the envelope, for every way the key can be wrong, and counts nothing", async () => {
     const a = await account("personal");
-    const idx = (await a.call("create", { cardIdx: a.card, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(9, s.config.TIME_ZONE) })).result;
+    const idx = (
+      await a.call("create", { cardIdx: a.card, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(9, s.config.TIME_ZONE) })
+    ).result;
     const before = await usageOf(a.store);
-    const headers = [null, "", "Bearer " + a.key, "APIKey", `APIKey ${a.key} extra`, "APIKey short", "APIKey not/base64url-key!!", "APIKey ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"];
+    const headers = [
+      null,
+      "",
+      "Bearer " + a.key,
+      "APIKey",
+      `APIKey ${a.key} extra`,
+      "APIKey short",
+      "APIKey not/base64url-key!!",
+      "APIKey ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+    ];
     for (const authorization of headers) {
       const r = await a.call("validate", { stampIdx: idx }, { authorization });
-      expect({ status: r.status, code: r.code, result: r.result }, String(authorization)).toEqual({ status: 401, code: 4010, result: null });
+      expect({ status: r.status, code: r.code, result: r.result }, String(authorization)).toEqual({
+        status: 401,
+        code: 4010,
+        result: null,
+      });
       expect(r.headers.get("x-ratelimit-limit")).toBeNull();
     }
     expect(await usageOf(a.store)).toEqual(before);
@@ -59,7 +77,9 @@ describe("4010: missing, malformed, unknown or revoked API key", () => {
   it("stops a revoked key at once while the store's other keys keep working", async () => {
     const a = await account("personal");
     const second = await s.services.apiKeys.create({ store: a.store });
-    const idx = (await a.call("create", { cardIdx: a.card, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(9, s.config.TIME_ZONE) })).result;
+    const idx = (
+      await a.call("create", { cardIdx: a.card, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(9, s.config.TIME_ZONE) })
+    ).result;
     expect((await a.call("validate", { stampIdx: idx })).code).toBe(0);
     await s.services.apiKeys.revoke(a.keyId);
     expect((await a.call("validate", { stampIdx: idx })).code).toBe(4010);
@@ -124,7 +144,13 @@ describe("4290: rate limits", () => {
     const a = await account("personal", { limitMinute: 3 });
     const answers: StampAnswer[] = [];
     for (let i = 0; i < 5; i++) answers.push(await a.call("validate", { stampIdx: 999 }));
-    expect(answers.map((r) => [r.status, r.code])).toEqual([[200, 2001], [200, 2001], [200, 2001], [429, 4290], [429, 4290]]);
+    expect(answers.map((r) => [r.status, r.code])).toEqual([
+      [200, 2001],
+      [200, 2001],
+      [200, 2001],
+      [429, 4290],
+      [429, 4290],
+    ]);
     expect(answers.slice(0, 3).map((r) => rate(r).remaining)).toEqual(["2", "1", "0"]);
     const refused = answers[3]!;
     expect(refused.result).toBeNull();
@@ -181,7 +207,9 @@ describe("4290: rate limits", () => {
   it.runIf(process.env.DATABASE_URL)("is exact across server instances sharing the database", async () => {
     await withinOneMinute(15);
     const a = await account("personal", { limitMinute: 10 });
-    const second: RunningServer = await startServer(loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...s.database.env, DB_POOL_SIZE: "16" }));
+    const second: RunningServer = await startServer(
+      loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...s.database.env, DB_POOL_SIZE: "16" }),
+    );
     try {
       const other = stampClient({ ...s, url: second.url } as TestServer, a.key);
       const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a.call : other)("validate", { stampIdx: 999 })));
@@ -198,7 +226,11 @@ describe("window edges, on a pinned clock", () => {
   /** The stamp service of this server, with the time of every call pinned to `now`. */
   function pinned() {
     const clock = { now: new Date(0) };
-    const service = new StampService(s.db, { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now }, s.services.webhookNudge);
+    const service = new StampService(
+      s.db,
+      { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now },
+      s.services.webhookNudge,
+    );
     return { clock, service };
   }
 
@@ -217,7 +249,11 @@ describe("window edges, on a pinned clock", () => {
     clock.now = new Date("2030-03-10T03:15:59.200Z");
     for (let i = 0; i < 3; i++) expect((await attempt(service, a.key)).ok).toBe(true);
     const refused = await attempt(service, a.key);
-    expect(refused).toMatchObject({ ok: false, reason: "rate_limited", rate: { limit: 3, remaining: 0, retryAfter: 1, resetsAt: Date.parse("2030-03-10T03:16:00Z") / 1000 } });
+    expect(refused).toMatchObject({
+      ok: false,
+      reason: "rate_limited",
+      rate: { limit: 3, remaining: 0, retryAfter: 1, resetsAt: Date.parse("2030-03-10T03:16:00Z") / 1000 },
+    });
 
     clock.now = new Date("2030-03-10T03:15:59.999Z");
     expect((await attempt(service, a.key)).ok).toBe(false);

@@ -31,11 +31,38 @@ describe("stampd apikey, card and store set", () => {
 
     const key = await stampd("apikey", "create", "--store", storeId, "--plan", "personal", "--label", "pos", "--json");
     expect(key.code).toBe(0);
-    expect(key.json).toMatchObject({ id: expect.any(Number), key: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/), plan: "personal", label: "pos" });
+    expect(key.json).toMatchObject({
+      id: expect.any(Number),
+      key: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+      plan: "personal",
+      label: "pos",
+    });
 
-    const card = await stampd("card", "create", "--store", storeId, "--name", "Americano", "--title", "10 for 1", "--max-stamps", "10", "--url", "https://shop.example", "--onsite-pwd", "4321", "--json");
+    const card = await stampd(
+      "card",
+      "create",
+      "--store",
+      storeId,
+      "--name",
+      "Americano",
+      "--title",
+      "10 for 1",
+      "--max-stamps",
+      "10",
+      "--url",
+      "https://shop.example",
+      "--onsite-pwd",
+      "4321",
+      "--json",
+    );
     expect(card.code).toBe(0);
-    expect(card.json).toMatchObject({ cardIdx: expect.any(Number), cardNm: "Americano", cardTtl: "10 for 1", maxStamps: 10, onsiteYn: "Y" });
+    expect(card.json).toMatchObject({
+      cardIdx: expect.any(Number),
+      cardNm: "Americano",
+      cardTtl: "10 for 1",
+      maxStamps: 10,
+      onsiteYn: "Y",
+    });
 
     const call = stampClient(s, key.json.key);
     const created = await call("create", { cardIdx: card.json.cardIdx, ...period() });
@@ -52,9 +79,14 @@ describe("stampd apikey, card and store set", () => {
 
     expect((await stampd("store", "set", "--id", storeId, "--plan", "free")).code).toBe(0);
     expect((await call("validate", { stampIdx: created.result })).code).toBe(4030);
-    expect((await stampd("store", "set", "--id", storeId, "--plan", "enterprise", "--limit-minute", "2", "--json")).json).toMatchObject({ plan: "enterprise", limit_minute: 2 });
+    expect((await stampd("store", "set", "--id", storeId, "--plan", "enterprise", "--limit-minute", "2", "--json")).json).toMatchObject({
+      plan: "enterprise",
+      limit_minute: 2,
+    });
     expect((await call("validate", { stampIdx: created.result })).headers.get("x-ratelimit-limit")).toBe("2");
-    expect((await stampd("store", "set", "--id", storeId, "--limit-minute", "default", "--json")).json).toMatchObject({ limit_minute: null });
+    expect((await stampd("store", "set", "--id", storeId, "--limit-minute", "default", "--json")).json).toMatchObject({
+      limit_minute: null,
+    });
 
     const revoked = await stampd("apikey", "revoke", "--key-id", String(key.json.id), "--json");
     expect(revoked.json.revoked_at).toEqual(expect.any(String));
@@ -90,7 +122,11 @@ describe("the admin API serves the same operations", () => {
   it("creates a key and a card over HTTP with the bearer token", async () => {
     const store = await s.services.stores.create({ name: "Admin cafe" });
     const post = (path: string, body: unknown) =>
-      fetch(`${s.url}${path}`, { method: "POST", headers: { authorization: "Bearer admin-token-for-tests-0123", "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(`${s.url}${path}`, {
+        method: "POST",
+        headers: { authorization: "Bearer admin-token-for-tests-0123", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     const key = await (await post("/admin/api-keys", { store: store.id, plan: "premium" })).json();
     expect(key).toMatchObject({ store: store.id, plan: "premium", key: expect.any(String) });
     const card = await (await post("/admin/cards", { store: store.id, name: "Tea", title: "5 teas", maxStamps: 5 })).json();
@@ -122,7 +158,10 @@ describe("stampd verify checks every stamp's count against its rows", () => {
       expect(dirty.code).toBe(1);
       expect(dirty.json.ok).toBe(false);
       expect(dirty.json.problems).toEqual(
-        expect.arrayContaining([`stamp ${idx}: count 2 but its rows sum to 3`, `stamp ${idx}: not used but its last use/unuse row is stamp_use`]),
+        expect.arrayContaining([
+          `stamp ${idx}: count 2 but its rows sum to 3`,
+          `stamp ${idx}: not used but its last use/unuse row is stamp_use`,
+        ]),
       );
     } finally {
       await s.db.prisma.$executeRawUnsafe(`UPDATE ledger_account SET balance = 3 WHERE id = ${accountId}`);

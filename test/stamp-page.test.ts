@@ -24,7 +24,14 @@ beforeAll(async () => {
   const store = await s.services.stores.create({ name: "Cafe", loginId: "cafe", ...NO_LIMITS });
   call = stampClient(s, (await s.services.apiKeys.create({ store: store.id, plan: "personal" })).key);
   onsiteCard = (
-    await s.services.cards.create({ store: store.id, name: "Latte <b>& friends</b>", title: "3 stamps, one free latte", maxStamps: 3, url: "https://shop.example/menu", onsitePwd: ONSITE_PASSWORD })
+    await s.services.cards.create({
+      store: store.id,
+      name: "Latte <b>& friends</b>",
+      title: "3 stamps, one free latte",
+      maxStamps: 3,
+      url: "https://shop.example/menu",
+      onsitePwd: ONSITE_PASSWORD,
+    })
   ).cardIdx;
   plainCard = (await s.services.cards.create({ store: store.id, name: "Bagel", title: "3 stamps, one free bagel", maxStamps: 3 })).cardIdx;
   browser = await launchChromium();
@@ -192,7 +199,10 @@ describe("wrong PINs are throttled per stamp in the database", () => {
     const page = await newPhone();
     for (let i = 0; i < 5; i++) await enterPin(page, url, "0000");
     // Fifteen minutes pass.
-    await s.db.prisma.pageThrottle.update({ where: { stampId_secret: { stampId: stampIdx, secret: "pin" } }, data: { lockedUntil: new Date(Date.now() - 1000) } });
+    await s.db.prisma.pageThrottle.update({
+      where: { stampId_secret: { stampId: stampIdx, secret: "pin" } },
+      data: { lockedUntil: new Date(Date.now() - 1000) },
+    });
     await enterPin(page, url, "4321");
     expect(await count(page)).toBe("0 / 3");
   });
@@ -202,7 +212,10 @@ describe("wrong PINs are throttled per stamp in the database", () => {
     await setPin(await newPhone(), url, "4321");
     // A plain HTTP client with the page's CSRF cookie and token, posting ten guesses together.
     const res = await fetch(url);
-    const csrfCookie = res.headers.getSetCookie().find((c) => c.startsWith("stamp_csrf="))!.split(";")[0]!;
+    const csrfCookie = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("stamp_csrf="))!
+      .split(";")[0]!;
     const token = /name="_csrf" value="([^"]+)"/.exec(await res.text())![1]!;
     const statuses = await Promise.all(
       Array.from({ length: 10 }, () =>
@@ -321,7 +334,9 @@ describe("cross-site request forgery", () => {
     });
     expect(forged.status()).toBe(403);
     expect(await forged.text()).toContain("nothing was done");
-    const wrongToken = await page.context().request.post(`${url}/pin`, { form: { _csrf: "forged", pin: "1234", pinConfirm: "1234" }, maxRedirects: 0 });
+    const wrongToken = await page
+      .context()
+      .request.post(`${url}/pin`, { form: { _csrf: "forged", pin: "1234", pinConfirm: "1234" }, maxRedirects: 0 });
     expect(wrongToken.status()).toBe(403);
     expect((await s.db.prisma.stamp.findUniqueOrThrow({ where: { id: stampIdx } })).pinHash).toBeNull();
   });

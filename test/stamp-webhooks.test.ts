@@ -47,7 +47,8 @@ async function eventsAfter(since: number) {
 }
 const eventCount = () => s.db.prisma.webhookEvent.count({ where: { storeId: store } });
 const newStamp = async (cardIdx = card) =>
-  (await call("create", { cardIdx, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(30, s.config.TIME_ZONE) })).result as number;
+  (await call("create", { cardIdx, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(30, s.config.TIME_ZONE) }))
+    .result as number;
 
 describe("STAMP events", () => {
   it("ADD and REMOVE carry the change and the stamp as validate shows it afterwards", async () => {
@@ -111,7 +112,13 @@ describe("STAMP events", () => {
     const plain = await s.services.stores.create({ name: "No hook" });
     const plainCall = stampClient(s, (await s.services.apiKeys.create({ store: plain.id, plan: "personal" })).key);
     const plainCard = (await s.services.cards.create({ store: plain.id, name: "A", title: "t", maxStamps: 3 })).cardIdx;
-    const p = (await plainCall("create", { cardIdx: plainCard, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(1, s.config.TIME_ZONE) })).result;
+    const p = (
+      await plainCall("create", {
+        cardIdx: plainCard,
+        strtYmd: dayFromToday(0, s.config.TIME_ZONE),
+        endYmd: dayFromToday(1, s.config.TIME_ZONE),
+      })
+    ).result;
     expect((await plainCall("add", { stampIdx: p })).code).toBe(0);
     expect(await s.db.prisma.webhookEvent.count({ where: { storeId: plain.id } })).toBe(0);
     expect(wakes).not.toHaveBeenCalled();
@@ -136,6 +143,10 @@ describe("STAMP events", () => {
       "x-vivoldi-action-type": "ADD",
       "x-vivoldi-comp-idx": String(store),
     });
-    expect(JSON.parse(d.raw.toString("utf8"))).toMatchObject({ action: "ADD", change: 1, stamp: { stampIdx: idx, stamps: 1, payloadVersion: "v1" } });
+    expect(JSON.parse(d.raw.toString("utf8"))).toMatchObject({
+      action: "ADD",
+      change: 1,
+      stamp: { stampIdx: idx, stamps: 1, payloadVersion: "v1" },
+    });
   });
 });

@@ -69,18 +69,52 @@ describe("transfer (양도)", () => {
 
   it("registers a receiver phone not yet known, who then holds the stamps", async () => {
     const r = await call(cafe, "transfer", { number: "01020000001", to_number: "+82 10-2000-0003", count: 1 });
-    expect(r).toEqual({ result: true, msg: "ok", member_no: expect.any(Number), total_point: 1, to_member_no: expect.any(Number), to_total_point: 1 });
-    expect(await call(cafe, "balance", { number: "01020000003" })).toEqual({ result: true, msg: "ok", member_no: r.to_member_no, total_count: 1 });
+    expect(r).toEqual({
+      result: true,
+      msg: "ok",
+      member_no: expect.any(Number),
+      total_point: 1,
+      to_member_no: expect.any(Number),
+      to_total_point: 1,
+    });
+    expect(await call(cafe, "balance", { number: "01020000003" })).toEqual({
+      result: true,
+      msg: "ok",
+      member_no: r.to_member_no,
+      total_count: 1,
+    });
   });
 
   it("names both sides by member number, over GET and JSON, and from a branch of the chain", async () => {
     const giver = (await call(cafe, "balance", { number: "01020000002" })).member_no;
     const receiver = (await call(cafe, "balance", { number: "01020000003" })).member_no;
-    const byGet = await s.get("/api/open/transfer", { id: branch.id, auth_code: branch.auth_code, device: "openapi", type: "no", number: giver, to_type: "no", to_number: receiver, count: "2" });
+    const byGet = await s.get("/api/open/transfer", {
+      id: branch.id,
+      auth_code: branch.auth_code,
+      device: "openapi",
+      type: "no",
+      number: giver,
+      to_type: "no",
+      to_number: receiver,
+      count: "2",
+    });
     expect(byGet).toMatchObject({ result: true, member_no: giver, total_point: 2, to_member_no: receiver, to_total_point: 3 });
-    const byJson = await s.json("/api/open/transfer", { id: cafe.id, auth_code: cafe.auth_code, device: "openapi", type: "no", number: receiver, to_number: "010-2000-0002", count: 1 });
+    const byJson = await s.json("/api/open/transfer", {
+      id: cafe.id,
+      auth_code: cafe.auth_code,
+      device: "openapi",
+      type: "no",
+      number: receiver,
+      to_number: "010-2000-0002",
+      count: 1,
+    });
     expect(byJson).toMatchObject({ result: true, member_no: receiver, total_point: 2, to_member_no: giver, to_total_point: 3 });
-    expect((await historyOf(cafe, "01020000002"))[1]).toMatchObject({ login_id: "cafe-gangnam", place: "Gangnam", type: 1, content: "양도" });
+    expect((await historyOf(cafe, "01020000002"))[1]).toMatchObject({
+      login_id: "cafe-gangnam",
+      place: "Gangnam",
+      type: 1,
+      content: "양도",
+    });
   });
 
   it("moves balances of the store's pool only", async () => {
@@ -101,7 +135,11 @@ describe("transfer (양도)", () => {
     it("INVALID_PARAM: giver and receiver the same member, by phone or by member number", async () => {
       const no = (await call(cafe, "balance", { number: "01020000001" })).member_no;
       for (const to of [{ to_number: "010-2000-0001" }, { to_type: "no", to_number: no }]) {
-        expectFailure(await call(cafe, "transfer", { number: "01020000001", count: 1, ...to }), "INVALID_PARAM", "요청 값이 올바르지 않습니다 (to_number)");
+        expectFailure(
+          await call(cafe, "transfer", { number: "01020000001", count: 1, ...to }),
+          "INVALID_PARAM",
+          "요청 값이 올바르지 않습니다 (to_number)",
+        );
       }
     });
 
@@ -115,17 +153,33 @@ describe("transfer (양도)", () => {
     });
 
     it("INVALID_PHONE: a receiver phone that is not a mobile number", async () => {
-      expectFailure(await call(cafe, "transfer", { number: "01020000001", to_number: "02-123-4567", count: 1 }), "INVALID_PHONE", "휴대폰 번호가 올바르지 않습니다");
+      expectFailure(
+        await call(cafe, "transfer", { number: "01020000001", to_number: "02-123-4567", count: 1 }),
+        "INVALID_PHONE",
+        "휴대폰 번호가 올바르지 않습니다",
+      );
     });
 
     it.each([0, -1, 1.5, "x", 101])("INVALID_COUNT: %s on a stamp store", async (count) => {
-      expectFailure(await call(cafe, "transfer", { number: "01020000001", to_number: "01020000002", count }), "INVALID_COUNT", "적립/차감 수가 올바르지 않습니다");
+      expectFailure(
+        await call(cafe, "transfer", { number: "01020000001", to_number: "01020000002", count }),
+        "INVALID_COUNT",
+        "적립/차감 수가 올바르지 않습니다",
+      );
     });
 
     it("MEMBER_NOT_FOUND: an unknown giver (whose receiver is not registered) or an unknown receiver number", async () => {
-      expectFailure(await call(cafe, "transfer", { number: "01029999999", to_number: "01029999998", count: 1 }), "MEMBER_NOT_FOUND", "등록되지 않은 고객입니다");
+      expectFailure(
+        await call(cafe, "transfer", { number: "01029999999", to_number: "01029999998", count: 1 }),
+        "MEMBER_NOT_FOUND",
+        "등록되지 않은 고객입니다",
+      );
       expect((await call(cafe, "balance", { number: "01029999998" })).code).toBe("MEMBER_NOT_FOUND");
-      expectFailure(await call(cafe, "transfer", { number: "01020000001", to_type: "no", to_number: 987654, count: 1 }), "MEMBER_NOT_FOUND", "등록되지 않은 고객입니다");
+      expectFailure(
+        await call(cafe, "transfer", { number: "01020000001", to_type: "no", to_number: 987654, count: 1 }),
+        "MEMBER_NOT_FOUND",
+        "등록되지 않은 고객입니다",
+      );
     });
 
     it("INSUFFICIENT_BALANCE: more than the giver holds, and a new receiver phone is not registered", async () => {
@@ -136,11 +190,22 @@ describe("transfer (양도)", () => {
 
     it("INSUFFICIENT_BALANCE: a giver who holds nothing in this pool", async () => {
       await call(elsewhere, "save", { number: "01020000009", count: 5 });
-      expectFailure(await call(cafe, "transfer", { number: "01020000009", to_number: "01020000001", count: 1 }), "INSUFFICIENT_BALANCE", "부족합니다");
+      expectFailure(
+        await call(cafe, "transfer", { number: "01020000009", to_number: "01020000001", count: 1 }),
+        "INSUFFICIENT_BALANCE",
+        "부족합니다",
+      );
     });
 
     it("AUTH_FAILED: a wrong auth_code", async () => {
-      const r = await s.form("/api/open/transfer", { id: cafe.id, auth_code: "wrong", device: "openapi", number: "01020000001", to_number: "01020000002", count: 1 });
+      const r = await s.form("/api/open/transfer", {
+        id: cafe.id,
+        auth_code: "wrong",
+        device: "openapi",
+        number: "01020000001",
+        to_number: "01020000002",
+        count: 1,
+      });
       expectFailure(r, "AUTH_FAILED", "인증에 실패했습니다");
     });
 
@@ -167,10 +232,22 @@ describe("cancel (취소)", () => {
   it("undoes a use with a 취소 row of type 0, over GET and JSON, from a branch", async () => {
     await call(cafe, "use", { number: "01030000001", count: 3 });
     const row = await newestRow(cafe, "01030000001");
-    const r = await s.get("/api/open/cancel", { id: branch.id, auth_code: branch.auth_code, device: "openapi", number: "01030000001", history_id: row });
+    const r = await s.get("/api/open/cancel", {
+      id: branch.id,
+      auth_code: branch.auth_code,
+      device: "openapi",
+      number: "01030000001",
+      history_id: row,
+    });
     expect(r).toMatchObject({ result: true, total_point: 10 });
     expect((await historyOf(cafe, "01030000001"))[0]).toMatchObject({ type: 0, count: 3, content: "취소", login_id: "cafe-gangnam" });
-    const again = await s.json("/api/open/cancel", { id: cafe.id, auth_code: cafe.auth_code, device: "openapi", number: "01030000001", history_id: row });
+    const again = await s.json("/api/open/cancel", {
+      id: cafe.id,
+      auth_code: cafe.auth_code,
+      device: "openapi",
+      number: "01030000001",
+      history_id: row,
+    });
     expectFailure(again, "ALREADY_REVERSED", "이미 취소된 내역입니다");
   });
 
@@ -202,7 +279,11 @@ describe("cancel (취소)", () => {
     const save = await newestRow(cafe, "01030000003");
     await call(cafe, "use", { number: "01030000003", count: 2 });
     const use = await newestRow(cafe, "01030000003");
-    expectFailure(await call(cafe, "cancel", { number: "01030000003", history_id: save }), "INSUFFICIENT_BALANCE", "보유 스탬프(포인트)가 부족합니다");
+    expectFailure(
+      await call(cafe, "cancel", { number: "01030000003", history_id: save }),
+      "INSUFFICIENT_BALANCE",
+      "보유 스탬프(포인트)가 부족합니다",
+    );
     expect(await balanceOf(cafe, "01030000003")).toBe(1);
     // Once the use is undone, so can the save be.
     expect(await call(cafe, "cancel", { number: "01030000003", history_id: use })).toMatchObject({ result: true, total_point: 3 });
@@ -234,11 +315,25 @@ describe("idempotency keys and the daily limit", () => {
     expect(first).toMatchObject({ result: true, total_point: 4, to_total_point: 2 });
     await call(cafe, "save", { number: "01040000002", count: 1 });
     expect(await call(cafe, "transfer", { ...p, idempotency_key: "pos-t-1" })).toEqual(first);
-    expect(await s.json("/api/open/transfer", { id: cafe.id, auth_code: cafe.auth_code, device: "openapi", ...p }, { "idempotency-key": "pos-t-1" })).toEqual(first);
+    expect(
+      await s.json(
+        "/api/open/transfer",
+        { id: cafe.id, auth_code: cafe.auth_code, device: "openapi", ...p },
+        { "idempotency-key": "pos-t-1" },
+      ),
+    ).toEqual(first);
     expect(await balanceOf(cafe, "01040000001")).toBe(4);
     expect(await balanceOf(cafe, "01040000002")).toBe(3);
-    expectFailure(await call(cafe, "transfer", { ...p, count: 1, idempotency_key: "pos-t-1" }), "DUPLICATE_REQUEST", "이미 처리된 요청입니다");
-    expectFailure(await call(cafe, "save", { number: "01040000001", count: 2, idempotency_key: "pos-t-1" }), "DUPLICATE_REQUEST", "이미 처리된 요청입니다");
+    expectFailure(
+      await call(cafe, "transfer", { ...p, count: 1, idempotency_key: "pos-t-1" }),
+      "DUPLICATE_REQUEST",
+      "이미 처리된 요청입니다",
+    );
+    expectFailure(
+      await call(cafe, "save", { number: "01040000001", count: 2, idempotency_key: "pos-t-1" }),
+      "DUPLICATE_REQUEST",
+      "이미 처리된 요청입니다",
+    );
   });
 
   it("a retried cancel answers the first answer, not ALREADY_REVERSED", async () => {
@@ -248,7 +343,11 @@ describe("idempotency keys and the daily limit", () => {
     await call(cafe, "save", { number: "01040000002", count: 5 });
     expect(await call(cafe, "cancel", { number: "01040000002", history_id: row, idempotency_key: "pos-c-1" })).toEqual(first);
     const other = await newestRow(cafe, "01040000002");
-    expectFailure(await call(cafe, "cancel", { number: "01040000002", history_id: other, idempotency_key: "pos-c-1" }), "DUPLICATE_REQUEST", "이미 처리된 요청입니다");
+    expectFailure(
+      await call(cafe, "cancel", { number: "01040000002", history_id: other, idempotency_key: "pos-c-1" }),
+      "DUPLICATE_REQUEST",
+      "이미 처리된 요청입니다",
+    );
     expect(await balanceOf(cafe, "01040000002")).toBe(7);
   });
 
@@ -260,8 +359,16 @@ describe("idempotency keys and the daily limit", () => {
     expect((await call(tiny, "transfer", { number: "01040000003", to_number: "01040000003", count: 1 })).code).toBe("INVALID_PARAM");
     expect((await call(tiny, "cancel", { number: "01040000003", history_id: "x" })).code).toBe("INVALID_PARAM");
     expect((await call(tiny, "cancel", { number: "01040000003", history_id: row })).code).toBe("INSUFFICIENT_BALANCE");
-    expectFailure(await call(tiny, "transfer", { number: "01040000003", to_number: "01040000004", count: 1 }), "RATE_LIMITED", "일일 호출 한도를 초과했습니다");
-    expectFailure(await call(tiny, "cancel", { number: "01040000004", history_id: await newestRow(cafe, "01040000004") }), "RATE_LIMITED", "일일 호출 한도를 초과했습니다");
+    expectFailure(
+      await call(tiny, "transfer", { number: "01040000003", to_number: "01040000004", count: 1 }),
+      "RATE_LIMITED",
+      "일일 호출 한도를 초과했습니다",
+    );
+    expectFailure(
+      await call(tiny, "cancel", { number: "01040000004", history_id: await newestRow(cafe, "01040000004") }),
+      "RATE_LIMITED",
+      "일일 호출 한도를 초과했습니다",
+    );
     expect(await balanceOf(cafe, "01040000003")).toBe(4);
     expect(await balanceOf(cafe, "01040000004")).toBe(1);
     const usage = await s.db.prisma.dailyUsage.findMany({ where: { storeId: tiny.id } });
@@ -323,7 +430,8 @@ describe("at the same moment", () => {
   beforeAll(async () => {
     const head = await s.services.stores.create({ name: "Mart", loginId: "mart", unit: "point" });
     chain = [head];
-    for (const n of [1, 2, 3, 4, 5, 6, 7]) chain.push(await s.services.stores.create({ name: "Mart", branch: `Branch ${n}`, unit: "point", pool: head.id }));
+    for (const n of [1, 2, 3, 4, 5, 6, 7])
+      chain.push(await s.services.stores.create({ name: "Mart", branch: `Branch ${n}`, unit: "point", pool: head.id }));
   });
 
   it("many opposite transfers between two members, from several branches, all complete without deadlock", async () => {
@@ -349,7 +457,10 @@ describe("at the same moment", () => {
     for (const m of [a, b]) await call(at(0), "save", { number: m, count: 50 });
     const holdA = await hold(accountsOf([a]));
     const holdB = await hold(accountsOf([b]));
-    const sent = [call(at(0), "transfer", { number: a, to_number: b, count: 1 }), call(at(1), "transfer", { number: b, to_number: a, count: 1 })];
+    const sent = [
+      call(at(0), "transfer", { number: a, to_number: b, count: 1 }),
+      call(at(1), "transfer", { number: b, to_number: a, count: 1 }),
+    ];
     await waiting(2);
     // Were each transfer to lock its giver's account first, the first would now take a's and
     // wait for b's, and the second, first in line for b's, would take it and wait for a's.
@@ -411,7 +522,9 @@ describe("at the same moment", () => {
   it("one transfer sent several times at once with one idempotency key is applied once and answered alike", async () => {
     await call(at(0), "save", { number: "010-5000-0005", count: 9 });
     const results = await atOneInstant(accountsOf(["01050000005"]), () =>
-      Array.from({ length: 6 }, () => call(at(2), "transfer", { number: "01050000005", to_number: "01050000006", count: 5, idempotency_key: "same-moment" })),
+      Array.from({ length: 6 }, () =>
+        call(at(2), "transfer", { number: "01050000005", to_number: "01050000006", count: 5, idempotency_key: "same-moment" }),
+      ),
     );
     expect(results).toEqual(Array(6).fill(results[0]));
     expect(results[0]).toMatchObject({ result: true, total_point: 4, to_total_point: 5 });
@@ -441,7 +554,14 @@ describe("stampd verify", () => {
     await v.form("/api/open/use", { ...p, number: "01060000002", count: 1 });
     await v.form("/api/open/cancel", { ...p, number: "01060000002", history_id: await newest() });
     rows = await v.db.prisma.ledgerEntry.findMany({ orderBy: { id: "asc" } });
-    expect(rows.map((e) => [e.kind, e.delta])).toEqual([["save", 5], ["save", 5], ["transfer", -2], ["transfer", 2], ["use", -1], ["reversal", 1]]);
+    expect(rows.map((e) => [e.kind, e.delta])).toEqual([
+      ["save", 5],
+      ["save", 5],
+      ["transfer", -2],
+      ["transfer", 2],
+      ["use", -1],
+      ["reversal", 1],
+    ]);
   });
   afterAll(() => v?.stop());
 
@@ -516,7 +636,10 @@ describe("webhook events", () => {
     const moved = await w.form("/api/open/transfer", { ...p, number: "01070000001", to_number: "01070000002", count: 3 });
     await w.form("/api/open/use", { ...p, number: "01070000001", count: 1 });
     const use = (await w.form("/api/open/history", { ...p, number: "01070000001", count: 1 })).list[0].id;
-    expect(await w.form("/api/open/cancel", { ...p, number: "01070000001", history_id: use })).toMatchObject({ result: true, total_point: 2 });
+    expect(await w.form("/api/open/cancel", { ...p, number: "01070000001", history_id: use })).toMatchObject({
+      result: true,
+      total_point: 2,
+    });
     await until(async () => bodies.length === 5);
     expect(bodies.map((b) => [b.action, b.change, b.point.memberNo, b.point.balance]).sort()).toEqual([
       ["REVERSAL", 1, moved.member_no, 2],

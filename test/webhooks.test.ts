@@ -33,7 +33,12 @@ class Receiver {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const raw = Buffer.concat(chunks);
-      const d: Delivery = { headers: req.headers, raw, json: JSON.parse(raw.toString("utf8")), verified: verifyWebhook(req.headers, raw, this.secret) };
+      const d: Delivery = {
+        headers: req.headers,
+        raw,
+        json: JSON.parse(raw.toString("utf8")),
+        verified: verifyWebhook(req.headers, raw, this.secret),
+      };
       this.deliveries.push(d);
       const a = this.answer(d);
       if (a !== "hang") setTimeout(() => res.writeHead(a.status).end(a.body), a.delayMs ?? 0);
@@ -168,7 +173,11 @@ describe("signed deliveries of OPEN API changes", () => {
       occurredAt: entries[0]!.createdAt.toISOString(),
       point: { storeId: store.id, memberNo: saved.member_no, entryId: entries[0]!.id, balance: 3 },
     });
-    expect(second.json).toMatchObject({ action: "USE", change: -1, point: { memberNo: used.member_no, entryId: entries[1]!.id, balance: 2 } });
+    expect(second.json).toMatchObject({
+      action: "USE",
+      change: -1,
+      point: { memberNo: used.member_no, entryId: entries[1]!.id, balance: 2 },
+    });
   });
 
   it("signs with the store's secret: a changed body, timestamp or secret does not verify", async () => {
@@ -178,7 +187,9 @@ describe("signed deliveries of OPEN API changes", () => {
     const d = await until("a delivery", () => rx.deliveries[0]);
     expect(verifyWebhook(d.headers, d.raw, rx.secret)).toBe(true);
     expect(verifyWebhook(d.headers, Buffer.from(d.raw.toString().replace(/("change" ?: ?)1/, "$19")), rx.secret)).toBe(false);
-    expect(verifyWebhook({ ...d.headers, "x-vivoldi-timestamp": String(Number(d.headers["x-vivoldi-timestamp"]) + 1) }, d.raw, rx.secret)).toBe(false);
+    expect(
+      verifyWebhook({ ...d.headers, "x-vivoldi-timestamp": String(Number(d.headers["x-vivoldi-timestamp"]) + 1) }, d.raw, rx.secret),
+    ).toBe(false);
     expect(verifyWebhook(d.headers, d.raw, `${rx.secret}x`)).toBe(false);
   });
 
@@ -206,7 +217,8 @@ describe("signed deliveries of OPEN API changes", () => {
 
   it("queues the event of a change to a store this server last saw without a webhook, and none once it is cleared; each change applies and counts once", async () => {
     const store = await s.services.stores.create({ name: "Late hook", loginId: "late-hook" });
-    const save = () => s.form("/api/open/save", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "010-3000-0009", count: 1 });
+    const save = () =>
+      s.form("/api/open/save", { id: store.id, auth_code: store.auth_code, device: "openapi", number: "010-3000-0009", count: 1 });
     const seen = async () => ({
       events: (await eventsOf(s, store.id)).length,
       rows: await s.db.prisma.ledgerEntry.count({ where: { storeId: store.id } }),
@@ -244,7 +256,15 @@ describe("signed deliveries of OPEN API changes", () => {
       const v = await admin(s).deliveries(store.id);
       return v[0]?.status === "delivered" && v;
     });
-    expect(view).toMatchObject({ event_id: eventId, action: "SAVE", status: "delivered", attempts: 3, next_retry: null, last_status_code: 200, last_error: null });
+    expect(view).toMatchObject({
+      event_id: eventId,
+      action: "SAVE",
+      status: "delivered",
+      attempts: 3,
+      next_retry: null,
+      last_status_code: 200,
+      last_error: null,
+    });
     expect(view.history.map((a: any) => [a.number, a.status_code, a.error, a.response_excerpt])).toEqual([
       [3, 200, null, null],
       [2, 503, "HTTP 503", "busy"],
@@ -472,7 +492,10 @@ describe("the outbox survives stops and crashes", () => {
     const options = { ...FAST, batchSize: 3, onDelivery };
     // Two instances need PostgreSQL; the embedded database is one process's, so there the second
     // worker runs beside the first, over the same database.
-    const b = a.database.kind === "postgres" ? await startTestServer({ WEBHOOK_ALLOW_PRIVATE: "true" }, { database: a.database, webhookWorker: options }) : null;
+    const b =
+      a.database.kind === "postgres"
+        ? await startTestServer({ WEBHOOK_ALLOW_PRIVATE: "true" }, { database: a.database, webhookWorker: options })
+        : null;
     const workers = [new WebhookWorker(a.db.prisma, { allowPrivate: true, log: a.app.log, ...options })];
     if (!b) workers.push(new WebhookWorker(a.db.prisma, { allowPrivate: true, log: a.app.log, ...options }));
     try {
@@ -546,17 +569,51 @@ describe("server-side request forgery", () => {
         return e[0] && e[0].attempts >= 2 && e;
       });
       expect(event).toMatchObject({ status: "pending", lastStatusCode: null });
-      expect(event!.lastError).toMatch(/(localhost \()?127\.0\.0\.1\)? is a loopback address; webhooks go to public addresses only unless WEBHOOK_ALLOW_PRIVATE=true/);
+      expect(event!.lastError).toMatch(
+        /(localhost \()?127\.0\.0\.1\)? is a loopback address; webhooks go to public addresses only unless WEBHOOK_ALLOW_PRIVATE=true/,
+      );
       expect(rx.deliveries).toEqual([]);
     },
   );
 
   it("classifies addresses with ipaddr.js: only public unicast passes", () => {
+    expect(["93.184.215.14", "2606:4700::1111", "8.8.8.8", "172.15.0.1", "172.32.0.1"].map(nonPublicRange)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(
-      ["93.184.215.14", "2606:4700::1111", "8.8.8.8", "172.15.0.1", "172.32.0.1"].map(nonPublicRange),
-    ).toEqual([null, null, null, null, null]);
-    expect(
-      ["127.0.0.2", "10.0.0.1", "172.16.0.1", "192.168.1.1", "169.254.1.1", "100.64.0.1", "224.0.0.1", "255.255.255.255", "::", "fe80::1", "fc00::1", "::ffff:10.0.0.1", "64:ff9b::a00:1"].map(nonPublicRange),
-    ).toEqual(["loopback", "private", "private", "private", "linkLocal", "carrierGradeNat", "multicast", "broadcast", "unspecified", "linkLocal", "uniqueLocal", "private", "rfc6052"]);
+      [
+        "127.0.0.2",
+        "10.0.0.1",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.1.1",
+        "100.64.0.1",
+        "224.0.0.1",
+        "255.255.255.255",
+        "::",
+        "fe80::1",
+        "fc00::1",
+        "::ffff:10.0.0.1",
+        "64:ff9b::a00:1",
+      ].map(nonPublicRange),
+    ).toEqual([
+      "loopback",
+      "private",
+      "private",
+      "private",
+      "linkLocal",
+      "carrierGradeNat",
+      "multicast",
+      "broadcast",
+      "unspecified",
+      "linkLocal",
+      "uniqueLocal",
+      "private",
+      "rfc6052",
+    ]);
   });
 });

@@ -6,22 +6,19 @@ import { pendingMigrations } from "../db/migrate.js";
 
 const status = z.object({ status: z.string(), pending: z.array(z.string()).optional() });
 
-export const healthRoutes = (db: Database): FastifyPluginAsyncZod =>
+export const healthRoutes =
+  (db: Database): FastifyPluginAsyncZod =>
   async (app) => {
     app.get("/healthz", { schema: { tags: ["operations"], response: { 200: status } } }, async () => ({ status: "ok" }));
 
-    app.get(
-      "/readyz",
-      { schema: { tags: ["operations"], response: { 200: status, 503: status } } },
-      async (request, reply) => {
-        try {
-          const pending = await pendingMigrations(db);
-          if (pending.length > 0) return reply.code(503).send({ status: "migrations pending", pending });
-          return { status: "ready" };
-        } catch (err) {
-          request.log.warn({ err }, "database not reachable");
-          return reply.code(503).send({ status: "database unreachable" });
-        }
-      },
-    );
+    app.get("/readyz", { schema: { tags: ["operations"], response: { 200: status, 503: status } } }, async (request, reply) => {
+      try {
+        const pending = await pendingMigrations(db);
+        if (pending.length > 0) return reply.code(503).send({ status: "migrations pending", pending });
+        return { status: "ready" };
+      } catch (err) {
+        request.log.warn({ err }, "database not reachable");
+        return reply.code(503).send({ status: "database unreachable" });
+      }
+    });
   };

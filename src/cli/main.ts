@@ -111,7 +111,10 @@ export function buildCli(): Command {
   operationCommand(webhook, "set", "webhook set", [storeIdOption(), new Option("--url <u>", "http or https URL").makeOptionMandatory()]);
   operationCommand(webhook, "clear", "webhook clear", [storeIdOption()]);
   operationCommand(webhook, "show", "webhook show", [storeIdOption()]);
-  operationCommand(webhook, "deliveries", "webhook deliveries", [storeIdOption(), new Option("--limit <n>", "how many events (default 20)")]);
+  operationCommand(webhook, "deliveries", "webhook deliveries", [
+    storeIdOption(),
+    new Option("--limit <n>", "how many events (default 20)"),
+  ]);
   operationCommand(webhook, "resend", "webhook resend", [new Option("--event <id>", "event id").makeOptionMandatory()]);
   return program;
 }

@@ -50,7 +50,8 @@ async function runDirect(config: Config, op: Operation, input: Record<string, un
 
 async function runRemote(config: Config, op: Operation, input: Record<string, unknown>): Promise<unknown> {
   const control = readControlFile(config.DATA_DIR);
-  if (!control) throw new Error(`the embedded database in ${config.DATA_DIR} is in use, but no running server answers for it; retry in a few seconds`);
+  if (!control)
+    throw new Error(`the embedded database in ${config.DATA_DIR} is in use, but no running server answers for it; retry in a few seconds`);
   const { path, rest } = operationPath(op, input);
   const url = new URL(path, control.url);
   const init: RequestInit = { method: op.method, headers: { authorization: `Bearer ${control.token}` } };

@@ -92,15 +92,9 @@ async function apply(s: SqlSession, m: Migration): Promise<void> {
   const id = randomUUID();
   await s.exec("BEGIN");
   try {
-    await s.query(
-      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name) VALUES ($1, $2, $3)`,
-      [id, m.checksum, m.name],
-    );
+    await s.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name) VALUES ($1, $2, $3)`, [id, m.checksum, m.name]);
     await s.exec(m.sql);
-    await s.query(
-      `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
-      [id],
-    );
+    await s.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
     await s.exec("COMMIT");
   } catch (err) {
     await s.exec("ROLLBACK");

@@ -172,23 +172,32 @@ function writeEntries(rows: Prisma.Sql, view: StampView): Prisma.Sql {
  * `verdict` (one row when the stamp was found, with `found` and `refusal`) and may write `entry`.
  */
 async function runOnStamp(db: Sql, ctx: StampContext, stampIdx: number, ctes: Prisma.Sql, writesEntries: boolean): Promise<StampOutcome> {
-  const [row] = await db.query<{ gate: GateRow | null; refusal: StampRefusal | null; kinds: EntryKind[] | null; queued: boolean }>(Prisma.sql`
+  const [row] = await db.query<{
+    gate: GateRow | null;
+    refusal: StampRefusal | null;
+    kinds: EntryKind[] | null;
+    queued: boolean;
+  }>(Prisma.sql`
     WITH ${ctx.gate},
     ${target(stampIdx, true)},
     ${lockedAccount},
     ${ctes}
     SELECT to_jsonb(gate) AS gate, CASE WHEN verdict.found IS NULL THEN 'not_found' ELSE verdict.refusal END AS refusal,
            ${writesEntries ? Prisma.sql`(SELECT array_agg(kind::text) FROM entry)` : Prisma.sql`NULL::text[]`} AS kinds,
-           ${writesEntries ? Prisma.sql`EXISTS (${Prisma.join(ACTIONS.map((_, i) => Prisma.raw(`SELECT 1 FROM event_${i}`)), " UNION ALL ")})` : Prisma.sql`false`} AS queued
+           ${
+             writesEntries
+               ? Prisma.sql`EXISTS (${Prisma.join(
+                   ACTIONS.map((_, i) => Prisma.raw(`SELECT 1 FROM event_${i}`)),
+                   " UNION ALL ",
+                 )})`
+               : Prisma.sql`false`
+           } AS queued
       FROM (SELECT 1) one LEFT JOIN gate ON true LEFT JOIN verdict ON true`);
   for (const kind of row!.kinds ?? []) ledgerWrites.inc({ kind });
   return { gate: row!.gate, refusal: row!.refusal, queued: row!.queued };
 }
 
-export type CountChange =
-  | { action: "add" }
-  | { action: "remove" }
-  | { action: "redeem"; onsitePassword: string | null };
+export type CountChange = { action: "add" } | { action: "remove" } | { action: "redeem"; onsitePassword: string | null };
 
 /**
  * add: one stamp on a usable stamp that is not full. remove: one stamp off, never below 0 (an

@@ -105,17 +105,19 @@ async function run(db: Sql, s: LedgerStatement, events: boolean): Promise<Row> {
     go AS (SELECT store_id, pool_id FROM gate WHERE allowed ${k ? Prisma.sql`AND NOT EXISTS (SELECT 1 FROM prior)` : Prisma.empty}),
     ${s.work},
     ${remembered}
-    event AS (${events
-      ? queuePointEvent(s.action, {
-          from: Prisma.sql`written`,
-          storeId: Prisma.sql`written.store_id`,
-          memberNo: Prisma.sql`written.member_no`,
-          entryId: Prisma.sql`written.entry_id`,
-          delta: Prisma.sql`written.delta`,
-          balanceAfter: Prisma.sql`written.balance_after`,
-          createdAt: Prisma.sql`written.created_at`,
-        })
-      : refuseIfWebhook({ from: Prisma.sql`written`, storeId: Prisma.sql`written.store_id` })})
+    event AS (${
+      events
+        ? queuePointEvent(s.action, {
+            from: Prisma.sql`written`,
+            storeId: Prisma.sql`written.store_id`,
+            memberNo: Prisma.sql`written.member_no`,
+            entryId: Prisma.sql`written.entry_id`,
+            delta: Prisma.sql`written.delta`,
+            balanceAfter: Prisma.sql`written.balance_after`,
+            createdAt: Prisma.sql`written.created_at`,
+          })
+        : refuseIfWebhook({ from: Prisma.sql`written`, storeId: Prisma.sql`written.store_id` })
+    })
     SELECT to_jsonb(gate) AS gate, ${k ? Prisma.sql`(SELECT to_jsonb(prior) FROM prior)` : Prisma.sql`NULL::jsonb`} AS prior,
            to_jsonb(applied) AS applied, EXISTS (SELECT 1 FROM event) AS queued,
            CASE WHEN go.store_id IS NOT NULL AND applied.entry_id IS NULL THEN (${s.refusal}) END AS refusal

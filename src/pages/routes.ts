@@ -61,7 +61,11 @@ function sendHtml(reply: FastifyReply, status: number, body: string) {
 }
 
 /** Why a guess was refused, and the status to answer with. */
-function guessRefusal(g: GuessCount, wrong: (triesLeft: number) => string, w: Words): { status: number; message: Message; retryAfter?: number } {
+function guessRefusal(
+  g: GuessCount,
+  wrong: (triesLeft: number) => string,
+  w: Words,
+): { status: number; message: Message; retryAfter?: number } {
   if (g.locked_until) {
     const minutes = minutesLeft(g.locked_until);
     return { status: 429, message: { text: w.locked(minutes), error: true }, retryAfter: minutes * 60 };
@@ -83,7 +87,8 @@ const answerPageError: AnswerError = (err, request) => {
   return { status: 500, body: notice(lang, w.errorTitle, w.errorText, back), headers, expected: false };
 };
 
-export const stampPageRoutes = (deps: StampPageDeps): FastifyPluginAsync =>
+export const stampPageRoutes =
+  (deps: StampPageDeps): FastifyPluginAsync =>
   async (app) => {
     const { pages } = deps;
     await app.register(cookie, { secret: deps.cookieSecret });

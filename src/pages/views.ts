@@ -18,21 +18,18 @@ export interface Message {
 
 function layout(lang: Language, title: string, body: Part): string {
   return html`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title}</title>
-<link rel="stylesheet" href="${STYLE_SHEET_PATH}">
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`.text;
+    <html lang="${lang}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex" />
+        <title>${title}</title>
+        <link rel="stylesheet" href="${STYLE_SHEET_PATH}" />
+      </head>
+      <body>
+        <main>${body}</main>
+      </body>
+    </html> `.text;
 }
 
 /** Errors interrupt (alert); confirmations wait their turn (status). Present and empty otherwise. */
@@ -46,8 +43,13 @@ export function notice(lang: Language, title: string, text: string, link?: { hre
   return layout(
     lang,
     title,
-    html`<div class="card"><header><h1>${title}</h1></header><div class="body"><p>${text}</p>
-${link && html`<a class="button secondary" href="${link.href}">${link.label}</a>`}</div></div>`,
+    html`<div class="card">
+      <header><h1>${title}</h1></header>
+      <div class="body">
+        <p>${text}</p>
+        ${link && html`<a class="button secondary" href="${link.href}">${link.label}</a>`}
+      </div>
+    </div>`,
   );
 }
 
@@ -66,23 +68,38 @@ export function pinPage(p: PinPageInput): string {
   const { w } = p;
   const title = p.mode === "set" ? w.setPinTitle : w.enterPinTitle;
   const pinInput = (id: string, name: string, testId: string) =>
-    html`<input id="${id}" name="${name}" type="password" inputmode="numeric" pattern="[0-9]{4,6}" minlength="4" maxlength="6"
-  autocomplete="${p.mode === "set" ? "new-password" : "current-password"}" required data-testid="${testId}">`;
+    html`<input
+      id="${id}"
+      name="${name}"
+      type="password"
+      inputmode="numeric"
+      pattern="[0-9]{4,6}"
+      minlength="4"
+      maxlength="6"
+      autocomplete="${p.mode === "set" ? "new-password" : "current-password"}"
+      required
+      data-testid="${testId}"
+    />`;
   return layout(
     p.lang,
     title,
-    html`<div class="card"><header><h1>${title}</h1></header><div class="body">
-<p>${p.mode === "set" ? w.setPinHelp : w.enterPinHelp}</p>
-${messageBox(p.message)}
-<form method="post" action="${p.action}">
-<input type="hidden" name="_csrf" value="${p.csrfToken}">
-<label for="pin">${w.pinLabel}</label>
-${pinInput("pin", "pin", "pin-input")}
-${p.mode === "set" && html`<label for="pin-confirm">${w.pinConfirmLabel}</label>
-${pinInput("pin-confirm", "pinConfirm", "pin-confirm")}`}
-<button type="submit" data-testid="pin-submit">${p.mode === "set" ? w.setPinButton : w.enterPinButton}</button>
-</form>
-</div></div>`,
+    html`<div class="card">
+      <header><h1>${title}</h1></header>
+      <div class="body">
+        <p>${p.mode === "set" ? w.setPinHelp : w.enterPinHelp}</p>
+        ${messageBox(p.message)}
+        <form method="post" action="${p.action}">
+          <input type="hidden" name="_csrf" value="${p.csrfToken}" />
+          <label for="pin">${w.pinLabel}</label>
+          ${pinInput("pin", "pin", "pin-input")}
+          ${
+            p.mode === "set" &&
+            html`<label for="pin-confirm">${w.pinConfirmLabel}</label> ${pinInput("pin-confirm", "pinConfirm", "pin-confirm")}`
+          }
+          <button type="submit" data-testid="pin-submit">${p.mode === "set" ? w.setPinButton : w.enterPinButton}</button>
+        </form>
+      </div>
+    </div>`,
   );
 }
 
@@ -132,36 +149,45 @@ export function cardPage(p: CardPageInput): string {
   const link = webLink(stamp.url);
   const slots =
     stamp.maxStamps <= MOST_SLOTS_DRAWN &&
-    html`<ol class="slots" aria-hidden="true">${Array.from({ length: stamp.maxStamps }, (_, i) =>
-      i < stamp.stamps
-        ? html`<li><img src="${p.imageSrc}" alt="" width="64" height="64" referrerpolicy="no-referrer"></li>`
-        : html`<li class="empty">${i + 1}</li>`,
-    )}</ol>`;
+    html`<ol class="slots" aria-hidden="true">
+      ${Array.from({ length: stamp.maxStamps }, (_, i) =>
+        i < stamp.stamps
+          ? html`<li><img src="${p.imageSrc}" alt="" width="64" height="64" referrerpolicy="no-referrer" /></li>`
+          : html`<li class="empty">${i + 1}</li>`,
+      )}
+    </ol>`;
   return layout(
     p.lang,
     stamp.cardNm,
     html`<article class="card" aria-labelledby="card-name">
-<header><h1 id="card-name">${stamp.cardNm}</h1><p>${stamp.cardTtl}</p></header>
-<div class="body">
-${messageBox(p.message)}
-${state && html`<p class="state${state.good ? " good" : ""}">${state.text}</p>`}
-<section aria-labelledby="stamps-heading">
-<h2 id="stamps-heading">${w.stampsHeading}</h2>
-<p class="count"><span data-testid="stamp-count">${stamp.stamps} / ${stamp.maxStamps}</span></p>
-${slots}
-</section>
-<p class="dates">${w.validity}: <time datetime="${stamp.strtYmd}">${stamp.strtYmd}</time> – <time datetime="${stamp.endYmd}">${stamp.endYmd}</time></p>
-${link && html`<a class="button secondary" href="${link}" rel="noopener noreferrer">${w.linkButton}</a>`}
-${p.onsiteAction && html`<section class="staff" aria-labelledby="staff-heading">
-<h2 id="staff-heading">${w.staffHeading}</h2>
-<form method="post" action="${p.onsiteAction}">
-<input type="hidden" name="_csrf" value="${p.csrfToken}">
-<label for="onsite-password">${w.onsiteLabel}</label>
-<input id="onsite-password" name="password" type="password" autocomplete="off" required data-testid="onsite-password">
-<button type="submit" data-testid="onsite-submit">${w.onsiteButton}</button>
-</form>
-</section>`}
-</div>
-</article>`,
+      <header>
+        <h1 id="card-name">${stamp.cardNm}</h1>
+        <p>${stamp.cardTtl}</p>
+      </header>
+      <div class="body">
+        ${messageBox(p.message)} ${state && html`<p class="state${state.good ? " good" : ""}">${state.text}</p>`}
+        <section aria-labelledby="stamps-heading">
+          <h2 id="stamps-heading">${w.stampsHeading}</h2>
+          <p class="count"><span data-testid="stamp-count">${stamp.stamps} / ${stamp.maxStamps}</span></p>
+          ${slots}
+        </section>
+        <p class="dates">
+          ${w.validity}: <time datetime="${stamp.strtYmd}">${stamp.strtYmd}</time> – <time datetime="${stamp.endYmd}">${stamp.endYmd}</time>
+        </p>
+        ${link && html`<a class="button secondary" href="${link}" rel="noopener noreferrer">${w.linkButton}</a>`}
+        ${
+          p.onsiteAction &&
+          html`<section class="staff" aria-labelledby="staff-heading">
+            <h2 id="staff-heading">${w.staffHeading}</h2>
+            <form method="post" action="${p.onsiteAction}">
+              <input type="hidden" name="_csrf" value="${p.csrfToken}" />
+              <label for="onsite-password">${w.onsiteLabel}</label>
+              <input id="onsite-password" name="password" type="password" autocomplete="off" required data-testid="onsite-password" />
+              <button type="submit" data-testid="onsite-submit">${w.onsiteButton}</button>
+            </form>
+          </section>`
+        }
+      </div>
+    </article>`,
   );
 }

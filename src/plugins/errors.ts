@@ -31,7 +31,10 @@ export default fp(async (app) => {
     if (custom) {
       const answer = custom(err, request);
       if (!answer.expected) request.log.error({ err }, "request failed");
-      return reply.code(answer.status).headers(answer.headers ?? {}).send(answer.body);
+      return reply
+        .code(answer.status)
+        .headers(answer.headers ?? {})
+        .send(answer.body);
     }
     if (isClientError(err)) {
       return reply.code(err.statusCode!).send({ error: err.code ?? "BAD_REQUEST", message: err.message });

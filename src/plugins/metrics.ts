@@ -54,9 +54,7 @@ export default fp<MetricsDeps>(async (app, { registry, db }) => {
     done();
   });
 
-  app.get(
-    "/metrics",
-    { schema: { tags: ["operations"], summary: "Prometheus metrics (text format)" } },
-    async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+  app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics (text format)" } }, async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
   );
 });

@@ -111,7 +111,10 @@ export class PointsService {
   }
 
   /** Moves `count` from `member` to `to` in the store's pool. */
-  async transfer(caller: Caller, t: TransferRequest): Promise<{ memberNo: number; balance: number; to: { memberNo: number; balance: number } }> {
+  async transfer(
+    caller: Caller,
+    t: TransferRequest,
+  ): Promise<{ memberNo: number; balance: number; to: { memberNo: number; balance: number } }> {
     const out = await transferBetweenMembers(this.db, {
       storeId: caller.storeId,
       gate: this.gate(caller, this.countWithinUnit(t.count)),

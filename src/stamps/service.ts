@@ -73,7 +73,10 @@ const REFUSALS: Record<StampRefusal, { reason: StampFailure; detail?: string }> 
   card_not_found: { reason: "card_not_found" },
   invalid_period: { reason: "invalid_period", detail: "strtYmd must not be after endYmd, and endYmd at most 5 years from today" },
   above_maximum: { reason: "invalid_param", detail: "stamps is above the card's maxStamps" },
-  above_new_maximum: { reason: "invalid_param", detail: "cardIdx: the stamp holds more stamps than that card's maxStamps; give stamps too" },
+  above_new_maximum: {
+    reason: "invalid_param",
+    detail: "cardIdx: the stamp holds more stamps than that card's maxStamps; give stamps too",
+  },
 };
 
 /** A successful call's result and the caller's rate-limit state. */

@@ -69,11 +69,21 @@ export async function postEvent(url: string, e: OutgoingEvent, secret: string, o
     return done({ ok, statusCode, error: ok ? null : `HTTP ${statusCode}`, responseExcerpt: excerpt || null });
   } catch (err) {
     const timedOut = (err as Error).name === "TimeoutError" || (err as Error).name === "AbortError";
-    return done({ ok: false, statusCode: null, error: timedOut ? `no answer within ${opts.timeoutMs} ms` : (err as Error).message, responseExcerpt: null });
+    return done({
+      ok: false,
+      statusCode: null,
+      error: timedOut ? `no answer within ${opts.timeoutMs} ms` : (err as Error).message,
+      responseExcerpt: null,
+    });
   }
 }
 
-function send(url: URL, body: string, headers: Record<string, string>, opts: PostOptions): Promise<{ statusCode: number; excerpt: string }> {
+function send(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  opts: PostOptions,
+): Promise<{ statusCode: number; excerpt: string }> {
   const secure = url.protocol === "https:";
   return new Promise((resolve, reject) => {
     const req = (secure ? https : http).request(url, {
@@ -87,7 +97,8 @@ function send(url: URL, body: string, headers: Record<string, string>, opts: Pos
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      const finish = () => resolve({ statusCode: res.statusCode!, excerpt: Buffer.concat(chunks).toString("utf8").slice(0, EXCERPT_CHARS) });
+      const finish = () =>
+        resolve({ statusCode: res.statusCode!, excerpt: Buffer.concat(chunks).toString("utf8").slice(0, EXCERPT_CHARS) });
       res.on("data", (chunk: Buffer) => {
         chunks.push(chunk);
         size += chunk.length;

@@ -151,7 +151,9 @@ export class WebhookService {
         await assertPublicHost(hostOf(url));
       } catch (err) {
         if (err instanceof AddressRefusedError) throw new InvalidArgumentError(`--url: ${err.message}`);
-        throw new InvalidArgumentError(`--url: cannot resolve ${hostOf(url)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        throw new InvalidArgumentError(
+          `--url: cannot resolve ${hostOf(url)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        );
       }
     }
     return url.href;

@@ -173,9 +173,19 @@ export class WebhookWorker {
     }
     const outcome: DeliveryOutcome = result.ok ? "delivered" : status === "failed" ? "failed" : "retrying";
     if (!result.ok) {
-      this.opts.log.warn({ eventId: e.id, storeId: e.store_id, attempt: e.attempts, statusCode: result.statusCode, error: result.error, outcome }, "webhook attempt failed");
+      this.opts.log.warn(
+        { eventId: e.id, storeId: e.store_id, attempt: e.attempts, statusCode: result.statusCode, error: result.error, outcome },
+        "webhook attempt failed",
+      );
     }
-    this.opts.onDelivery?.({ outcome, eventId: e.id, storeId: e.store_id, attempt: e.attempts, statusCode: result.statusCode, durationMs: result.durationMs });
+    this.opts.onDelivery?.({
+      outcome,
+      eventId: e.id,
+      storeId: e.store_id,
+      attempt: e.attempts,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+    });
   }
 
   /** Records the attempt and the event's new state; returns that state, or null if the lease was lost. */

@@ -15,7 +15,13 @@ class UnauthorizedError extends Error {}
 
 const answerAdminError: AnswerError = (err) => {
   const body = (error: string, message: string) => ({ error, message });
-  if (err instanceof UnauthorizedError) return { status: 401, body: body("UNAUTHORIZED", "missing or wrong bearer token"), headers: { "www-authenticate": "Bearer" }, expected: true };
+  if (err instanceof UnauthorizedError)
+    return {
+      status: 401,
+      body: body("UNAUTHORIZED", "missing or wrong bearer token"),
+      headers: { "www-authenticate": "Bearer" },
+      expected: true,
+    };
   if (err instanceof ZodError) {
     const i = err.issues[0]!;
     return { status: 400, body: body("INVALID_ARGUMENT", `${i.path.join(".")}: ${i.message}`), expected: true };
@@ -54,7 +60,8 @@ function wireSchema(op: Operation) {
   return { params: op.input.pick(mask), [where]: op.input.omit(mask) };
 }
 
-export const adminRoutes = ({ ctx, adminToken, controlToken }: AdminDeps): FastifyPluginAsync =>
+export const adminRoutes =
+  ({ ctx, adminToken, controlToken }: AdminDeps): FastifyPluginAsync =>
   async (app) => {
     const tokens = [adminToken, controlToken].filter((t): t is string => !!t);
 

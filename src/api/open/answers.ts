@@ -22,11 +22,9 @@ export const FAILURES: Record<PointsFailure | "internal", { code: string; msg: s
 export const FAILURE_CODES = Object.values(FAILURES).map((f) => f.code) as [string, ...string[]];
 
 /** The failure table in Markdown, for the OpenAPI document. */
-export const FAILURE_TABLE = [
-  "| code | msg |",
-  "|---|---|",
-  ...Object.values(FAILURES).map((f) => `| \`${f.code}\` | ${f.msg} |`),
-].join("\n");
+export const FAILURE_TABLE = ["| code | msg |", "|---|---|", ...Object.values(FAILURES).map((f) => `| \`${f.code}\` | ${f.msg} |`)].join(
+  "\n",
+);
 
 export interface Failure {
   result: false;

@@ -39,7 +39,13 @@ export type WireParams = Record<string, unknown>;
 
 /** A positive whole number given as a number or as decimal digits. */
 const positiveInt = z
-  .union([z.number(), z.string().regex(/^\s*\d+\s*$/).transform(Number)])
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*\d+\s*$/)
+      .transform(Number),
+  ])
   .pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
 
 export interface Caller {

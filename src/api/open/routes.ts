@@ -60,7 +60,8 @@ export interface OpenApiDeps {
   phoneRegion: CountryCode;
 }
 
-export const openApiRoutes = ({ points, phoneRegion }: OpenApiDeps): FastifyPluginAsyncZod =>
+export const openApiRoutes =
+  ({ points, phoneRegion }: OpenApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     /**
      * Authenticates (AUTH_FAILED without a database call when the credentials are missing), then
@@ -111,19 +112,24 @@ export const openApiRoutes = ({ points, phoneRegion }: OpenApiDeps): FastifyPlug
     };
 
     for (const kind of ["save", "use"] as const) {
-      route(kind, kind === "save" ? "Save stamps (points) for a member" : "Use a member's stamps (points)", changeWire, changed, (request) =>
-        handle(
-          request,
-          (p) => ({
-            member: parseMember(p, phoneRegion),
-            count: parseChangeCount(p),
-            idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
-          }),
-          async (caller, change) => {
-            const r = await points[kind](caller, change);
-            return { member_no: r.memberNo, total_point: r.balance };
-          },
-        ),
+      route(
+        kind,
+        kind === "save" ? "Save stamps (points) for a member" : "Use a member's stamps (points)",
+        changeWire,
+        changed,
+        (request) =>
+          handle(
+            request,
+            (p) => ({
+              member: parseMember(p, phoneRegion),
+              count: parseChangeCount(p),
+              idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
+            }),
+            async (caller, change) => {
+              const r = await points[kind](caller, change);
+              return { member_no: r.memberNo, total_point: r.balance };
+            },
+          ),
       );
     }
 

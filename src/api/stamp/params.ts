@@ -9,7 +9,11 @@ const INT_MAX = 2147483647;
 const wholeNumber = (min: number, max = INT_MAX) =>
   z.preprocess(
     (v) => (typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-    z.number({ error: `must be a whole number from ${min}` }).int(`must be a whole number from ${min}`).min(min, `must be a whole number from ${min}`).max(max, `must be at most ${max}`),
+    z
+      .number({ error: `must be a whole number from ${min}` })
+      .int(`must be a whole number from ${min}`)
+      .min(min, `must be a whole number from ${min}`)
+      .max(max, `must be at most ${max}`),
   );
 
 const stampIdx = wholeNumber(1).describe("Stamp IDX");
@@ -63,7 +67,10 @@ const domain = z.preprocess(
 );
 
 /** The customer's id at the shop; absent or empty: kept (update) or generated (create). */
-const userId = z.preprocess((v) => (v === "" || v === null ? undefined : v), z.string({ error: "must be text" }).max(100, "must be at most 100 characters").optional());
+const userId = z.preprocess(
+  (v) => (v === "" || v === null ? undefined : v),
+  z.string({ error: "must be text" }).max(100, "must be at most 100 characters").optional(),
+);
 
 /** Fields of the stamp itself, shared by create and update. */
 const stampFields = {
@@ -140,7 +147,9 @@ export const updateParams = z
 export const redeemParams = z
   .looseObject({
     stampIdx,
-    onsitePwd: z.preprocess(blankToNull, z.string({ error: "must be text" }).max(100, "must be at most 100 characters").nullable().optional()).describe("required when the card has onsiteYn=Y"),
+    onsitePwd: z
+      .preprocess(blankToNull, z.string({ error: "must be text" }).max(100, "must be at most 100 characters").nullable().optional())
+      .describe("required when the card has onsiteYn=Y"),
   })
   .transform((p) => ({ stampIdx: p.stampIdx, onsitePassword: p.onsitePwd ?? null }));
 

@@ -37,7 +37,10 @@ const payloadSchema = z.object({
 });
 
 const envelope = (result: z.ZodType) => z.object({ code: z.number(), message: z.string(), result: result.nullable() });
-const failure = envelope(z.null()).meta({ id: "StampApiFailure", description: `A refused call: \`code\` and \`message\` say why.\n\n${CODE_TABLE}` });
+const failure = envelope(z.null()).meta({
+  id: "StampApiFailure",
+  description: `A refused call: \`code\` and \`message\` say why.\n\n${CODE_TABLE}`,
+});
 const ANSWERS =
   "Answers `{code, message, result}`; `code` 0 is success. Counted calls carry `X-RateLimit-Limit`, " +
   "`X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds); a 429 also `Retry-After`.\n\n" +
@@ -54,7 +57,8 @@ function paramsOf(request: FastifyRequest): Record<string, unknown> {
   return { ...(request.query as Record<string, unknown>), ...body };
 }
 
-export const stampApiRoutes = (stamps: StampService): FastifyPluginAsync =>
+export const stampApiRoutes =
+  (stamps: StampService): FastifyPluginAsync =>
   async (app) => {
     // Clients that send `Content-Type: application/json` on every call (GET and DELETE too) may
     // send no body: that is no parameters, not bad JSON. This scope's parser only adds that case.

@@ -8,6 +8,7 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "../../src/db/client.js";
 import { migrate } from "../../src/db/migrate.js";
+import { browserSkipReason } from "./browser.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,6 +18,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const skipped = browserSkipReason();
+  if (skipped) process.stderr.write(`\n!!! ${skipped}\n\n`);
   const server = process.env.DATABASE_URL;
   if (!server) {
     const dataDir = mkdtempSync(path.join(tmpdir(), "stampd-template-"));

@@ -2,6 +2,7 @@
 // database or on PostgreSQL when DATABASE_URL is set.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { expectFailure } from "./support/open-api.js";
 
 let s: TestServer;
 let stamp: { id: number; auth_code: string };
@@ -118,10 +119,6 @@ describe("save, use, balance, history", () => {
 });
 
 describe("failure codes", () => {
-  const expectFailure = (r: any, code: string, msg: string) => {
-    expect(r).toEqual({ result: false, code, msg: expect.stringContaining(msg) });
-  };
-
   it.each([
     ["unknown store", () => ({ ...base(), id: 999999 })],
     ["wrong auth_code", () => ({ ...base(), auth_code: "wrong" })],

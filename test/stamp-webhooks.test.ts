@@ -5,6 +5,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { until } from "./support/wait.js";
 import { dayFromToday, stampClient, type StampCall } from "./support/stamp-client.js";
 // @ts-expect-error: the example is plain JavaScript, for receivers to copy.
 import { verifyWebhook } from "../docs/webhook-receiver.mjs";
@@ -133,9 +134,7 @@ describe("STAMP events", () => {
     const idx = await newStamp();
     received.length = 0;
     expect((await call("add", { stampIdx: idx })).code).toBe(0);
-    const deadline = Date.now() + 10_000;
-    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    const d = received[0]!;
+    const d = await until("the delivery", () => received[0]);
     expect(verifyWebhook(d.headers, d.raw, secret)).toBe(true);
     expect(d.headers).toMatchObject({
       "x-vivoldi-webhook-type": "GROUP",

@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { expectFailure } from "./support/open-api.js";
+import { until } from "./support/wait.js";
 
 type Store = { id: number; auth_code: string };
 type Params = Record<string, string | number>;
@@ -21,15 +23,6 @@ const balanceOf = async (store: Store, number: string) => (await call(store, "ba
 const historyOf = async (store: Store, number: string) => (await call(store, "history", { number, count: 100 })).list;
 /** The `id` of the newest history row of a member. */
 const newestRow = async (store: Store, number: string) => (await historyOf(store, number))[0].id as number;
-const expectFailure = (r: unknown, code: string, msg: string) =>
-  expect(r).toEqual({ result: false, code, msg: expect.stringContaining(msg) });
-/** Polls `check` until it holds; fails after 10 seconds. */
-const until = async (check: () => Promise<boolean>) => {
-  for (let i = 0; !(await check()); i++) {
-    if (i === 200) throw new Error("gave up waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 const expectVerifyClean = async () => expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
 
 beforeAll(async () => {
@@ -134,7 +127,7 @@ describe("transfer (양도)", () => {
 
     it("INVALID_PARAM: giver and receiver the same member, by phone or by member number", async () => {
       const no = (await call(cafe, "balance", { number: "01020000001" })).member_no;
-      for (const to of [{ to_number: "010-2000-0001" }, { to_type: "no", to_number: no }]) {
+      for (const to of [{ to_number: "010-2000-0001" }, { to_type: "no", to_number: no }] as Params[]) {
         expectFailure(
           await call(cafe, "transfer", { number: "01020000001", count: 1, ...to }),
           "INVALID_PARAM",
@@ -406,7 +399,7 @@ describe("at the same moment", () => {
     if (!onPostgres) return;
     const observer = await connect();
     try {
-      await until(async () => {
+      await until(`${n} statements waiting for a lock`, async () => {
         const { rows } = await observer.query(`SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND cardinality(pg_blocking_pids(pid)) > 0`);
         return rows[0].n === n;
@@ -536,7 +529,7 @@ describe("at the same moment", () => {
 describe("stampd verify", () => {
   let v: TestServer;
   /** The rows of the audited ledger, oldest first (see beforeAll). */
-  let rows: { id: number; accountId: number; delta: number }[];
+  let rows: { id: number; accountId: number; kind: string; delta: number }[];
   const sql = (text: string) => v.db.prisma.$executeRawUnsafe(text);
   const problems = async () => (await v.services.verify()).problems;
   const newest = async () => (await v.db.prisma.ledgerEntry.findFirstOrThrow({ orderBy: { id: "desc" } })).id;
@@ -640,7 +633,7 @@ describe("webhook events", () => {
       result: true,
       total_point: 2,
     });
-    await until(async () => bodies.length === 5);
+    await until("five webhook bodies", () => bodies.length === 5);
     expect(bodies.map((b) => [b.action, b.change, b.point.memberNo, b.point.balance]).sort()).toEqual([
       ["REVERSAL", 1, moved.member_no, 2],
       ["SAVE", 5, moved.member_no, 5],

@@ -1,7 +1,7 @@
 // A client of the stamp API as a shop's integration would write one: the APIKey header, JSON
 // bodies for POST and PUT, the query string for GET and DELETE (or a form body when asked). The
 // requests go through the app's inject, in the test process.
-import type { TestServer } from "./server.js";
+import type { RunningServer } from "../../src/server.js";
 
 export interface StampAnswer {
   status: number;
@@ -23,7 +23,8 @@ export interface CallOptions {
 const QUERY_METHODS: Record<string, "GET" | "DELETE"> = { validate: "GET", delete: "DELETE" };
 const BODY_METHODS: Record<string, "POST" | "PUT"> = { create: "POST", add: "PUT", remove: "PUT", update: "PUT", redeem: "PUT" };
 
-export function stampClient(s: TestServer, key: string) {
+/** A client of the stamp API of `s` (a test server, or any running server of this process). */
+export function stampClient(s: Pick<RunningServer, "app">, key: string) {
   return async (endpoint: string, params: Params = {}, opts: CallOptions = {}): Promise<StampAnswer> => {
     const method = QUERY_METHODS[endpoint] ?? BODY_METHODS[endpoint];
     if (!method) throw new Error(`no endpoint ${endpoint}`);

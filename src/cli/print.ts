@@ -5,7 +5,11 @@ export function formatResult(result: unknown, json: boolean): string {
   if (json) return `${JSON.stringify(result)}\n`;
   const lines: string[] = [];
   const describe = (o: unknown) =>
-    Object.entries(o as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+    Object.entries(o as Record<string, unknown>).map(
+      // The values are JSON's: objects are written as JSON, the rest as they read.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
+      ([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`,
+    );
   if (Array.isArray(result)) {
     if (result.length === 0) lines.push("(none)");
     for (const item of result) lines.push(describe(item).join("  "));

@@ -60,7 +60,7 @@ const storeOptions = () => [
 
 function buildCli(run: CliRun): Command {
   const program = new Command("stampd").description("stamp and loyalty-point ledger server").exitOverride();
-  program.configureOutput({ writeOut: run.stdout, writeErr: run.stderr, outputError: () => {} });
+  program.configureOutput({ writeOut: (s) => run.stdout(s), writeErr: (s) => run.stderr(s), outputError: () => {} });
 
   program
     .command("serve")

@@ -62,7 +62,7 @@ async function runRemote(config: Config, op: Operation, input: Record<string, un
   try {
     res = await fetch(url, init);
   } catch (err) {
-    throw new Error(`the running server at ${control.url} did not answer: ${(err as Error).message}`);
+    throw new Error(`the running server at ${control.url} did not answer: ${(err as Error).message}`, { cause: err });
   }
   const body = (await res.json()) as { message?: string };
   if (res.ok) return body;

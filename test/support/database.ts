@@ -25,7 +25,7 @@ export async function freshDatabase(options: FreshDatabaseOptions = {}): Promise
   if (!server) {
     const dir = mkdtempSync(path.join(tmpdir(), "stampd-test-"));
     if (template) cpSync(template, dir, { recursive: true });
-    return { kind: "pglite", env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { kind: "pglite", env: { DATA_DIR: dir }, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
   }
   const name = `stampd_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   await adminQuery(server, template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);

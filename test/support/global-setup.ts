@@ -27,7 +27,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await migrate(db);
     await db.close();
     project.provide("databaseTemplate", dataDir);
-    return async () => rmSync(dataDir, { recursive: true, force: true });
+    return () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true }));
   }
   const name = `stampd_template_${process.pid}_${Date.now().toString(36)}`;
   await adminQuery(server, `CREATE DATABASE ${name}`);

@@ -67,7 +67,7 @@ export const stampApiRoutes =
     app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
       const text = body.toString();
       if (text === "") done(null, undefined);
-      else json(request, text, done);
+      else void json(request, text, done);
     });
 
     /**
@@ -95,7 +95,7 @@ export const stampApiRoutes =
           response: { 200: envelope(result), ...failureResponses },
         },
         // Validation happens in the handler, after the API key.
-        validatorCompiler: () => (data) => ({ value: data }),
+        validatorCompiler: () => (data: unknown) => ({ value: data }),
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
           const apiKey = parseApiKey(request.headers.authorization);
           let parsed: P;

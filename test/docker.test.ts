@@ -127,7 +127,7 @@ describe("Dockerfile", () => {
       .join("\n");
     expect(link).toContain(`ln -s ${inImage(pkg.bin.stampd)} /usr/local/bin/stampd`);
     // The bin runs what `npm run build` compiles: src/cli/main.ts -> dist/cli/main.js.
-    expect(read("bin/stampd.js")).toContain('import "../dist/cli/main.js"');
+    expect(read("bin/stampd.js")).toContain('new URL("../dist/cli/main.js", import.meta.url)');
     expect(existsSync(path.join(ROOT, "src/cli/main.ts"))).toBe(true);
     const tsconfig = JSON.parse(read("tsconfig.json")).compilerOptions;
     expect([tsconfig.rootDir, tsconfig.outDir]).toEqual(["src", "dist"]);

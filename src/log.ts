@@ -21,13 +21,16 @@ export function safeUrl(url: string): string {
   return `${url.slice(0, q)}?${params.toString()}`;
 }
 
-export function loggerOptions(level: string): LoggerOptions & { stream: pino.DestinationStream } {
+export function loggerOptions(
+  level: string,
+  // Standard output, written asynchronously and in blocks of at least 4 KiB, or every 250 ms
+  // when fewer lines came: under load, one write carries many requests' lines rather than one
+  // each. pino writes what is left when the process exits.
+  stream: pino.DestinationStream = pino.destination({ sync: false, minLength: 4096, periodicFlush: 250 }),
+): LoggerOptions & { stream: pino.DestinationStream } {
   return {
     level,
-    // Standard output, written asynchronously and in blocks of at least 4 KiB, or every 250 ms
-    // when fewer lines came: under load, one write carries many requests' lines rather than one
-    // each. pino writes what is left when the process exits.
-    stream: pino.destination({ sync: false, minLength: 4096, periodicFlush: 250 }),
+    stream,
     // Anything else logged with these fields loses them, whatever the call site.
     redact: {
       paths: [
@@ -48,6 +51,12 @@ export function loggerOptions(level: string): LoggerOptions & { stream: pino.Des
       req: (req: FastifyRequest) => ({ method: req.method, url: safeUrl(req.url), remoteAddress: req.ip }),
     },
   };
+}
+
+/** The log of a start before the server exists (database, migrations, demo store): written at once, so before its lines. */
+export function startLogger(level: string): pino.Logger {
+  const { stream, ...options } = loggerOptions(level, pino.destination({ sync: true }));
+  return pino(options, stream);
 }
 
 /** Fastify's request log lines, reduced to one line per request, written when it is answered. */

@@ -1,4 +1,5 @@
 // `stampd`: the server and the operator's commands (operations.md, "Command line").
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "../config.js";
@@ -9,6 +10,9 @@ import { runOperation, UsageError } from "./run-operation.js";
 import { printResult } from "./print.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+/** package.json sits two levels up from both src/cli/ and dist/cli/. */
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 function config(): Config {
   return loadConfig();
@@ -44,7 +48,10 @@ const storeOptions = () => [
 ];
 
 export function buildCli(): Command {
-  const program = new Command("stampd").description("stamp and loyalty-point ledger server").exitOverride();
+  const program = new Command("stampd")
+    .description("stamp and loyalty-point ledger server")
+    .version(version, "-V, --version", "print the version")
+    .exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
 
   program
@@ -125,6 +132,11 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return;
+      // No command given: the help, already written to stderr, says what is wrong.
+      if (err.code === "commander.help") {
+        process.exitCode = 2;
+        return;
+      }
       process.stderr.write(`stampd: ${err.message.replace(/^error: /, "")}\n`);
       process.exitCode = 2;
     } else if (err instanceof UsageError || err instanceof ConfigError) {

@@ -81,6 +81,8 @@ export const adminRoutes =
       app.route({
         method: op.method,
         url: op.path,
+        // Operations are not pages: no HEAD, so that nothing but the method asked for runs.
+        exposeHeadRoute: false,
         config: { answerError: answerAdminError },
         schema: {
           tags: ["admin"],

@@ -97,6 +97,8 @@ export const openApiRoutes =
         app.route({
           method,
           url: `/api/open/${name}`,
+          // Every call is counted and most write: HEAD (a link checker's) must not run one.
+          exposeHeadRoute: false,
           config: { answerError: answerOpenError },
           schema: {
             tags: ["OPEN API (Stampang)"],

@@ -85,6 +85,8 @@ export const stampApiRoutes =
       app.route({
         method,
         url: `/api/stamp/v1/${name}`,
+        // Every call is counted against the rate limits: HEAD must not run one.
+        exposeHeadRoute: false,
         config: { answerError: answerStampError },
         schema: {
           tags: ["Stamp API (Vivoldi)"],

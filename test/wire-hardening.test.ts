@@ -1,7 +1,11 @@
 // Issue 13, "Bad input and wire compatibility" and HEAD: every door answers bad input its own way
 // and never writes through a request that is not meant to write. Real HTTP, on the embedded
 // database or on PostgreSQL when DATABASE_URL is set.
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { dayFromToday, stampClient, type StampCall } from "./support/stamp-client.js";
 
@@ -83,5 +87,28 @@ describe("HEAD requests (item 6)", () => {
     }
     for (const path of ["/healthz", "/readyz", "/metrics", "/stamp/:code"])
       expect(s.app.hasRoute({ method: "HEAD", url: path }), path).toBe(true);
+  });
+});
+
+describe("listen address (item 8)", () => {
+  it("is loopback by default, so the quick start's demo secrets stay on this machine", async () => {
+    expect(loadConfig({}).HOST).toBe("127.0.0.1");
+    expect(loadConfig({}).publicBaseUrl).toBe("http://localhost:3000");
+    expect(loadConfig({ HOST: "0.0.0.0" }).HOST).toBe("0.0.0.0");
+    // An empty HOST is "not set": the server listens on loopback only.
+    const local = await startTestServer({ HOST: "" });
+    try {
+      expect((local.app.server.address() as AddressInfo).address).toBe("127.0.0.1");
+    } finally {
+      await local.stop();
+    }
+  });
+
+  it("is every interface in the container only, where the Dockerfile says so", () => {
+    expect(readFileSync(path.resolve(import.meta.dirname, "../Dockerfile"), "utf8")).toMatch(/^\s+HOST=0\.0\.0\.0 \\$/m);
+    for (const file of ["README.md", "docs/operations.md"]) {
+      expect(readFileSync(path.resolve(import.meta.dirname, "..", file), "utf8"), file).toMatch(/^\| `HOST` \| `127\.0\.0\.1` \|/m);
+    }
+    expect(readFileSync(path.resolve(import.meta.dirname, "../.env.example"), "utf8")).toMatch(/^HOST=127\.0\.0\.1$/m);
   });
 });

@@ -112,3 +112,71 @@ describe("listen address (item 8)", () => {
     expect(readFileSync(path.resolve(import.meta.dirname, "../.env.example"), "utf8")).toMatch(/^HOST=127\.0\.0\.1$/m);
   });
 });
+
+describe("POST with the parameters in the query string and an empty body (item 9)", () => {
+  // Python's requests.post(url, params=...) sends exactly this: Content-Length 0, no content type
+  // (or the client's default JSON content type).
+  const empties: [string, Record<string, string>][] = [
+    ["no content type", {}],
+    ["a JSON content type", { "content-type": "application/json" }],
+    ["a JSON content type with a charset", { "content-type": "application/json; charset=utf-8" }],
+    ["a form content type", { "content-type": "application/x-www-form-urlencoded" }],
+  ];
+
+  it.each(empties)("works on every OPEN API endpoint with %s", async (_, headers) => {
+    const { base } = await openStore();
+    const post = async (name: string, params: Record<string, string | number>) =>
+      (await fetch(`${s.url}/api/open/${name}?${query({ ...base, ...params })}`, { method: "POST", headers })).json();
+    const member = { number: "010-6100-0001" };
+    expect(await post("save", { ...member, count: 5 })).toMatchObject({ result: true, total_point: 5 });
+    expect(await post("use", { ...member, count: 1 })).toMatchObject({ result: true, total_point: 4 });
+    expect(await post("transfer", { ...member, to_number: "010-6100-0002", count: 1 })).toMatchObject({ result: true, total_point: 3 });
+    expect(await post("balance", member)).toMatchObject({ result: true, total_count: 3 });
+    const history = await post("history", member);
+    expect(history).toMatchObject({ result: true });
+    expect(history.list).toHaveLength(3);
+    const use = history.list.find((e: { content: string }) => e.content === "차감");
+    expect(await post("cancel", { ...member, history_id: use.id })).toMatchObject({ result: true, total_point: 4 });
+  });
+});
+
+describe("authentication first, and a refusal names the parameter (item 10)", () => {
+  const get = async (params: string) => (await fetch(`${s.url}/api/open/save?${params}`)).json();
+
+  it("answers AUTH_FAILED to an unknown store whatever else is wrong, and counts nothing", async () => {
+    const { store, base } = await openStore();
+    const wrongCode = `id=${store.id}&auth_code=wrong&device=openapi&number=01061000003`;
+    for (const params of [
+      "id=999999&auth_code=x&device=openapi&number=01061000003&count=1&count=2",
+      `${wrongCode}&count=1&count=2`,
+      `${wrongCode}&number=01061000004&count=1`,
+      `${wrongCode}&device=nope&count=x`,
+    ]) {
+      expect(await get(params), params).toMatchObject({ result: false, code: "AUTH_FAILED" });
+    }
+    const json = await s.json("/api/open/save", { ...base, auth_code: "wrong", number: ["01061000003"], count: { n: 1 } });
+    expect(json).toMatchObject({ result: false, code: "AUTH_FAILED" });
+    expect(await dailyCalls(store.id)).toBe(0);
+  });
+
+  it("names the parameter given twice or not as one value, and counts the call", async () => {
+    const { store, base } = await openStore();
+    const q = query({ ...base, number: "01061000005" });
+    expect(await get(`${q}&count=1&count=2`)).toEqual({ result: false, code: "INVALID_PARAM", msg: "요청 값이 올바르지 않습니다 (count)" });
+    expect(await get(`${q}&device=openapi&count=1`)).toMatchObject({ code: "INVALID_PARAM", msg: expect.stringContaining("(device)") });
+    expect(await s.json("/api/open/save", { ...base, number: { phone: "01061000005" }, count: 1 })).toMatchObject({
+      code: "INVALID_PARAM",
+      msg: expect.stringContaining("(number)"),
+    });
+    expect(await s.json("/api/open/history", { ...base, number: "01061000005", page: [1] })).toMatchObject({
+      code: "INVALID_PARAM",
+      msg: expect.stringContaining("(page)"),
+    });
+    const array = await (
+      await fetch(`${s.url}/api/open/balance?${q}`, { method: "POST", headers: { "content-type": "application/json" }, body: "[1]" })
+    ).json();
+    expect(array).toMatchObject({ code: "INVALID_PARAM", msg: expect.stringContaining("(body)") });
+    expect(await dailyCalls(store.id)).toBe(5);
+    expect(await s.form("/api/open/balance", { ...base, number: "01061000005" })).toMatchObject({ code: "MEMBER_NOT_FOUND" });
+  });
+});

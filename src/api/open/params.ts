@@ -8,6 +8,7 @@ import { normalizeMobile } from "../../phone.js";
 import type { MemberRef } from "../../ledger/types.js";
 import { INT_MAX } from "../../ledger/statement.js";
 import { PointsError } from "../../points/service.js";
+import { isParamsBody } from "../wire.js";
 
 const scalar = z.union([z.string(), z.number()]);
 
@@ -36,6 +37,16 @@ export const historyWire = z.looseObject({
 });
 
 export type WireParams = Record<string, unknown>;
+
+/**
+ * The parameters' shapes, after authentication: a body that is not an object, or a parameter
+ * that is not one value (`count=1&count=2`, a JSON object), is INVALID_PARAM naming it.
+ */
+export function checkWire(wire: z.ZodType, body: unknown, p: WireParams): void {
+  if (!isParamsBody(body)) throw new PointsError("invalid_param", "body");
+  const checked = wire.safeParse(p);
+  if (!checked.success) throw new PointsError("invalid_param", String(checked.error.issues[0]!.path[0] ?? "body"));
+}
 
 /** A positive whole number given as a number or as decimal digits. */
 const positiveInt = z

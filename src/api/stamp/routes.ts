@@ -7,6 +7,7 @@ import { z } from "zod";
 import { StampError, type Answer, type StampService } from "../../stamps/service.js";
 import { SECURITY } from "../../plugins/openapi.js";
 import { answerStampError, CODE_TABLE, FAILURES, rateHeaders, success, UNEXPECTED } from "./answers.js";
+import { acceptEmptyJson, paramsOf } from "../wire.js";
 import { createParams, parseApiKey, parseParams, redeemParams, stampIdxParams, updateParams } from "./params.js";
 
 const payloadSchema = z.object({
@@ -51,24 +52,10 @@ const failureResponses = Object.fromEntries(
   [...new Set([...Object.values(FAILURES), UNEXPECTED].map((f) => f.status))].filter((s) => s !== 200).map((s) => [s, failure]),
 );
 
-/** Query string and body as one set of parameters; the body wins. */
-function paramsOf(request: FastifyRequest): Record<string, unknown> {
-  const body = request.body && typeof request.body === "object" ? (request.body as Record<string, unknown>) : {};
-  return { ...(request.query as Record<string, unknown>), ...body };
-}
-
 export const stampApiRoutes =
   (stamps: StampService): FastifyPluginAsync =>
   async (app) => {
-    // Clients that send `Content-Type: application/json` on every call (GET and DELETE too) may
-    // send no body: that is no parameters, not bad JSON. This scope's parser only adds that case.
-    const json = app.getDefaultJsonParser("error", "error");
-    app.removeContentTypeParser("application/json");
-    app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-      const text = body.toString();
-      if (text === "") done(null, undefined);
-      else json(request, text, done);
-    });
+    acceptEmptyJson(app);
 
     /**
      * Authenticates (4010 without a database call when the header is missing or malformed), then

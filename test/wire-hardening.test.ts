@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
+import { stampd } from "./support/cli.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { dayFromToday, stampClient, type StampCall } from "./support/stamp-client.js";
 
@@ -178,5 +179,116 @@ describe("authentication first, and a refusal names the parameter (item 10)", ()
     expect(array).toMatchObject({ code: "INVALID_PARAM", msg: expect.stringContaining("(body)") });
     expect(await dailyCalls(store.id)).toBe(5);
     expect(await s.form("/api/open/balance", { ...base, number: "01061000005" })).toMatchObject({ code: "MEMBER_NOT_FOUND" });
+  });
+});
+
+describe("NUL bytes, the year 0000 and ids beyond 2^31-1 are bad input, never a 500 (item 12)", () => {
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${s.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as { error?: string; message?: string } };
+  };
+
+  it("OPEN API: INVALID_PARAM naming the parameter, and nothing saved", async () => {
+    const { base } = await openStore();
+    const saved = await s.form("/api/open/save", { ...base, number: "010-6200-0001", count: 1 });
+    const [entry] = (await s.form("/api/open/history", { ...base, number: "010-6200-0001" })).list;
+    const refusals: [Record<string, string | number>, string][] = [
+      [{ number: "010-6200-0002\0", count: 1 }, "INVALID_PARAM (number)"],
+      [{ number: "010-6200-0002", count: 1, idempotency_key: "k\0" }, "INVALID_PARAM (idempotency_key)"],
+      [{ number: "010-6200-0002", count: 1, note: "\0" }, "INVALID_PARAM (note)"],
+      [{ type: "no", number: "2147483648", count: 1 }, "INVALID_PARAM (number)"],
+      [{ type: "no", number: "0x1", count: 1 }, "INVALID_PARAM (number)"],
+      [{ type: "no", number: "1e0", count: 1 }, "INVALID_PARAM (number)"],
+      [{ number: "010-6200-0002", count: "2147483648" }, "INVALID_COUNT"],
+      [{ number: "010-6200-0002", count: "0x2" }, "INVALID_COUNT"],
+    ];
+    for (const [params, expected] of refusals) {
+      const r = await s.json("/api/open/save", { ...base, ...params });
+      expect(`${r.code}${/\((\w+)\)/.exec(r.msg)?.[0].replace(/^/, " ") ?? ""}`, JSON.stringify(params)).toBe(expected);
+    }
+    for (const history_id of ["2147483648", "0x1", `${entry.id}e0`]) {
+      const r = await s.form("/api/open/cancel", { ...base, number: "010-6200-0001", history_id });
+      expect(r, history_id).toMatchObject({ code: "INVALID_PARAM", msg: expect.stringContaining("(history_id)") });
+    }
+    expect(await s.form("/api/open/save", { ...base, id: "2147483648", number: "010-6200-0002", count: 1 })).toMatchObject({
+      code: "AUTH_FAILED",
+    });
+    expect(await s.form("/api/open/balance", { ...base, number: "010-6200-0001" })).toMatchObject({ total_count: saved.total_point });
+    expect(await s.form("/api/open/balance", { ...base, number: "010-6200-0002" })).toMatchObject({ code: "MEMBER_NOT_FOUND" });
+  });
+
+  it("stamp API: 1000 naming the parameter, and nothing changed", async () => {
+    const { call, cardIdx } = await stampStore();
+    const created = await call("create", { cardIdx, ...period(), userNm: "Kim" });
+    expect(created.code).toBe(0);
+    const stampIdx = Number(created.result);
+    const refusals: [string, Record<string, unknown>, string][] = [
+      ["create", { cardIdx, ...period(), userNm: "a\0b" }, "userNm"],
+      ["create", { cardIdx, ...period(), memo: "\0" }, "memo"],
+      ["create", { cardIdx, ...period(), userEtc1: ["\0"] }, "userEtc1"],
+      ["create", { cardIdx, strtYmd: "0000-01-01", endYmd: period().endYmd }, "strtYmd"],
+      ["create", { cardIdx: "1e0", ...period() }, "cardIdx"],
+      ["create", { cardIdx: "0x1", ...period() }, "cardIdx"],
+      ["create", { cardIdx: 2147483648, ...period() }, "cardIdx"],
+      ["update", { stampIdx, userNm: "x\0" }, "userNm"],
+      ["update", { stampIdx, strtYmd: "0000-12-31" }, "strtYmd"],
+      ["add", { stampIdx: "2147483648" }, "stampIdx"],
+      ["add", { stampIdx: `0x${stampIdx.toString(16)}` }, "stampIdx"],
+    ];
+    for (const [endpoint, params, name] of refusals) {
+      const r = await call(endpoint, params as Record<string, string | number>);
+      expect({ status: r.status, code: r.code }, `${endpoint} ${JSON.stringify(params)}`).toEqual({ status: 400, code: 1000 });
+      expect(r.message).toContain(name);
+    }
+    const stamp = (await call("validate", { stampIdx })).result;
+    expect(stamp).toMatchObject({ stamps: 0, userNm: "Kim", memo: null, strtYmd: period().strtYmd });
+    // The year 1 is a date PostgreSQL holds.
+    expect((await call("update", { stampIdx, strtYmd: "0001-01-01" })).code).toBe(0);
+  });
+
+  it("admin API: 400 naming the field, and nothing changed; ids are decimal only", async () => {
+    const store = await s.services.stores.create({ name: "Original" });
+    const hex = `0x${store.id.toString(16)}`;
+    for (const path of [`/admin/stores/${hex}`, `/admin/stores/${store.id}e0`, "/admin/stores/2147483648", "/admin/stores/99999999999"]) {
+      const r = await admin("PATCH", path, { name: "Changed" });
+      expect(r.status, path).toBe(400);
+      expect(r.body.error).toBe("INVALID_ARGUMENT");
+    }
+    const nul = await admin("PATCH", `/admin/stores/${store.id}`, { name: "Chan\0ged" });
+    expect(nul).toEqual({ status: 400, body: { error: "INVALID_ARGUMENT", message: "name: must not contain a NUL character" } });
+    for (const [path, body, field] of [
+      ["/admin/stores", { name: "N\0" }, "name"],
+      ["/admin/stores", { name: "N", dailyLimit: "1e3" }, "dailyLimit"],
+      ["/admin/cards", { store: store.id, name: "C", title: "T", maxStamps: "0x5" }, "maxStamps"],
+      ["/admin/api-keys", { store: 2147483648 }, "store"],
+    ] as const) {
+      const r = await admin("POST", path, body);
+      expect(r.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(r.body.message).toMatch(new RegExp(`^${field}: `));
+    }
+    expect((await admin("GET", `/admin/cards?store=${hex}`)).status).toBe(400);
+    const stores = await s.services.stores.list();
+    expect(stores.find((x) => x.id === store.id)?.name).toBe("Original");
+    expect(stores.map((x) => x.name)).not.toContain("N");
+  });
+
+  it("command line: exit 2 with one line, and nothing changed; ids are decimal only", async () => {
+    const store = await s.services.stores.create({ name: "Original CLI" });
+    for (const args of [
+      ["store", "set", "--id", `0x${store.id.toString(16)}`, "--name", "Changed"],
+      ["store", "set", "--id", `${store.id}e0`, "--name", "Changed"],
+      ["store", "set", "--id", "2147483648", "--name", "Changed"],
+      ["store", "set", "--id", String(store.id), "--daily-limit", "1e3"],
+      ["card", "create", "--store", String(store.id), "--name", "C", "--title", "T", "--max-stamps", "0x5"],
+    ]) {
+      const r = await stampd(args, s.database.env);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^stampd: --[a-z-]+: must be a whole number from 1 to \d+\n$/);
+    }
+    const after = (await s.services.stores.list()).find((x) => x.id === store.id);
+    expect(after).toMatchObject({ name: "Original CLI", daily_limit: 10_000 });
+    expect(await s.services.cards.list(store.id)).toEqual([]);
   });
 });

@@ -74,7 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metrics, { registry: deps.metrics, db });
 
   await app.register(healthRoutes(db));
-  await app.register(openApiRoutes({ points: services.points, phoneRegion: config.PHONE_REGION }));
+  await app.register(openApiRoutes({ points: services.points, phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN } }));
   await app.register(stampApiRoutes(services.stamps));
   await app.register(
     stampPageRoutes({

@@ -48,6 +48,7 @@ const schema = z.object({
     .refine((c) => (getCountries() as string[]).includes(c), "not a country code known to libphonenumber")
     .default("KR")
     .transform((c) => c as CountryCode),
+  PHONE_FOREIGN: bool.default(false),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),

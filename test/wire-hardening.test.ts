@@ -292,3 +292,50 @@ describe("NUL bytes, the year 0000 and ids beyond 2^31-1 are bad input, never a 
     expect(await s.services.cards.list(store.id)).toEqual([]);
   });
 });
+
+describe("phone numbers (item 11)", () => {
+  const saveFor = async (server: TestServer, base: Record<string, string>, number: string) =>
+    server.form("/api/open/save", { ...base, number, count: 1 });
+
+  it("refuse a number outside PHONE_REGION, and letters or stray characters, and register no one", async () => {
+    const { base } = await openStore();
+    for (const number of [
+      "+1 650-253-0000",
+      "+44 7911 123456",
+      "010-6300-0001x",
+      "010-6300-0001 ext. 99",
+      "010-6300-0001;",
+      "010*6300*0001",
+    ]) {
+      expect(await saveFor(s, base, number), number).toEqual({
+        result: false,
+        code: "INVALID_PHONE",
+        msg: "휴대폰 번호가 올바르지 않습니다",
+      });
+    }
+    expect(await s.form("/api/open/balance", { ...base, number: "010-6300-0001" })).toMatchObject({ code: "MEMBER_NOT_FOUND" });
+    // What the spec lets a number carry is still one customer.
+    for (const number of ["010-6300-0001", " (010) 6300.0001 ", "+82 10-6300-0001"]) {
+      expect(await saveFor(s, base, number), number).toMatchObject({ result: true });
+    }
+    expect(await s.form("/api/open/balance", { ...base, number: "01063000001" })).toMatchObject({ total_count: 3 });
+  });
+
+  it("take foreign mobile numbers when the operator allows them (PHONE_FOREIGN=true)", async () => {
+    expect(loadConfig({}).PHONE_FOREIGN).toBe(false);
+    expect(() => loadConfig({ PHONE_FOREIGN: "maybe" })).toThrow(/PHONE_FOREIGN/);
+    const open = await startTestServer({ PHONE_FOREIGN: "true" });
+    try {
+      const store = await open.services.stores.create({ name: "Airport" });
+      const base = { id: String(store.id), auth_code: store.auth_code, device: "openapi" };
+      expect(await saveFor(open, base, "+44 7911 123456")).toMatchObject({ result: true, total_point: 1 });
+      expect(await saveFor(open, base, "+447911123456")).toMatchObject({ result: true, total_point: 2 });
+      expect(await saveFor(open, base, "010-6300-0002")).toMatchObject({ result: true, total_point: 1 });
+      // Still mobile numbers only, and still no stray characters.
+      expect(await saveFor(open, base, "+44 20 7946 0000")).toMatchObject({ code: "INVALID_PHONE" });
+      expect(await saveFor(open, base, "+44 7911 123456 ext. 9")).toMatchObject({ code: "INVALID_PHONE" });
+    } finally {
+      await open.stop();
+    }
+  });
+});

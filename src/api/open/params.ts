@@ -3,8 +3,7 @@
 // the order the spec answers them, after authentication, so that the first problem found names
 // the failure code.
 import { z } from "zod";
-import type { CountryCode } from "libphonenumber-js";
-import { normalizeMobile } from "../../phone.js";
+import { normalizeMobile, type PhonePolicy } from "../../phone.js";
 import type { MemberRef } from "../../ledger/types.js";
 import { nulPath, recordId, wholeNumber } from "../../input.js";
 import { PointsError } from "../../points/service.js";
@@ -67,17 +66,17 @@ export function parseCaller(p: WireParams): Caller | null {
 const str = (v: unknown) => (typeof v === "number" ? String(v) : typeof v === "string" ? v : undefined);
 
 /** The member named by `type` and `number`; throws the PointsError that the spec names. */
-export function parseMember(p: WireParams, region: CountryCode): MemberRef {
+export function parseMember(p: WireParams, phones: PhonePolicy): MemberRef {
   if (str(p.device) !== "openapi") throw new PointsError("invalid_param", "device");
-  return memberNamed(p, "type", "number", region);
+  return memberNamed(p, "type", "number", phones);
 }
 
 /** The receiver of a transfer, named by `to_type` and `to_number` as the giver is by `type` and `number`. */
-export function parseReceiver(p: WireParams, region: CountryCode): MemberRef {
-  return memberNamed(p, "to_type", "to_number", region);
+export function parseReceiver(p: WireParams, phones: PhonePolicy): MemberRef {
+  return memberNamed(p, "to_type", "to_number", phones);
 }
 
-function memberNamed(p: WireParams, typeName: string, numberName: string, region: CountryCode): MemberRef {
+function memberNamed(p: WireParams, typeName: string, numberName: string, phones: PhonePolicy): MemberRef {
   const type = str(p[typeName]) ?? "phone";
   if (type !== "phone" && type !== "no") throw new PointsError("invalid_param", typeName);
   const number = str(p[numberName])?.trim();
@@ -87,7 +86,7 @@ function memberNamed(p: WireParams, typeName: string, numberName: string, region
     if (!no.success) throw new PointsError("invalid_param", numberName);
     return { memberNo: no.data };
   }
-  const phone = normalizeMobile(number, region);
+  const phone = normalizeMobile(number, phones);
   if (!phone) throw new PointsError("invalid_phone");
   return { phone };
 }

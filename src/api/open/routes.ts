@@ -3,7 +3,7 @@
 // the wire format and shape the answers; the rules live in PointsService and the ledger.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { FastifyRequest } from "fastify";
-import type { CountryCode } from "libphonenumber-js";
+import type { PhonePolicy } from "../../phone.js";
 import { z } from "zod";
 import { PointsError, type PointsService } from "../../points/service.js";
 import { answerOpenError, FAILURE_CODES, FAILURE_TABLE } from "./answers.js";
@@ -53,11 +53,11 @@ const history = z.object({
 
 export interface OpenApiDeps {
   points: PointsService;
-  phoneRegion: CountryCode;
+  phones: PhonePolicy;
 }
 
 export const openApiRoutes =
-  ({ points, phoneRegion }: OpenApiDeps): FastifyPluginAsyncZod =>
+  ({ points, phones }: OpenApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     acceptEmptyJson(app);
 
@@ -118,7 +118,7 @@ export const openApiRoutes =
         changeWire,
         changed,
         (p, request) => ({
-          member: parseMember(p, phoneRegion),
+          member: parseMember(p, phones),
           count: parseChangeCount(p),
           idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
         }),
@@ -135,8 +135,8 @@ export const openApiRoutes =
       transferWire,
       transferred,
       (p, request) => ({
-        member: parseMember(p, phoneRegion),
-        to: parseReceiver(p, phoneRegion),
+        member: parseMember(p, phones),
+        to: parseReceiver(p, phones),
         count: parseChangeCount(p),
         idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
       }),
@@ -152,7 +152,7 @@ export const openApiRoutes =
       cancelWire,
       changed,
       (p, request) => ({
-        member: parseMember(p, phoneRegion),
+        member: parseMember(p, phones),
         historyId: parseHistoryId(p),
         idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
       }),
@@ -167,7 +167,7 @@ export const openApiRoutes =
       "A member's balance",
       lookupWire,
       balance,
-      (p) => parseMember(p, phoneRegion),
+      (p) => parseMember(p, phones),
       async (caller, member) => {
         const r = await points.balance(caller, member);
         return { member_no: r.memberNo, total_count: r.balance };
@@ -179,7 +179,7 @@ export const openApiRoutes =
       "A member's history, newest first",
       historyWire,
       history,
-      (p) => ({ member: parseMember(p, phoneRegion), page: parsePage(p) }),
+      (p) => ({ member: parseMember(p, phones), page: parsePage(p) }),
       async (caller, { member, page }) => {
         const entries = await points.history(caller, member, page);
         return {

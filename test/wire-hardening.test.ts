@@ -1,6 +1,7 @@
 // Issue 13, "Bad input and wire compatibility" and HEAD: every door answers bad input its own way
 // and never writes through a request that is not meant to write. Real HTTP, on the embedded
 // database or on PostgreSQL when DATABASE_URL is set.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -337,5 +338,53 @@ describe("phone numbers (item 11)", () => {
     } finally {
       await open.stop();
     }
+  });
+});
+
+describe("Vivoldi wire compatibility (item 14)", () => {
+  it("create answers the new stampIdx as a JSON string of digits, and every endpoint takes it as a string or a number", async () => {
+    const { key, call, cardIdx } = await stampStore();
+    const res = await fetch(`${s.url}/api/stamp/v1/create`, {
+      method: "POST",
+      headers: { authorization: `APIKey ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ cardIdx: String(cardIdx), ...period() }),
+    });
+    const text = await res.text();
+    expect(text).toMatch(/^\{"code":0,"message":"","result":"\d+"\}$/);
+    const stampIdx: string = JSON.parse(text).result;
+    expect((await call("add", { stampIdx })).code).toBe(0);
+    expect((await call("add", { stampIdx: Number(stampIdx) })).code).toBe(0);
+    expect((await call("validate", { stampIdx })).result).toMatchObject({ stampIdx: Number(stampIdx), stamps: 2 });
+    const doc = (await (await fetch(`${s.url}/docs/json`)).json()) as any;
+    const created = doc.paths["/api/stamp/v1/create"].post.responses["200"].content["application/json"].schema;
+    expect(JSON.stringify(created)).toMatch(/"result":\{[^}]*"type":"string"/);
+  });
+
+  it("keeps userPhnno as given: it is not a phone number the server checks", async () => {
+    const { call, cardIdx } = await stampStore();
+    for (const userPhnno of ["+1 123-4567-8900", "ask at the counter"]) {
+      const created = await call("create", { cardIdx, ...period(), userPhnno });
+      expect(created.code, userPhnno).toBe(0);
+      expect((await call("validate", { stampIdx: created.result })).result.userPhnno).toBe(userPhnno);
+    }
+  });
+
+  it("the docs' webhook verifier answers false, never throws, on a signature that is not ASCII", async () => {
+    const { verifyWebhook } = await import("../docs/webhook-receiver.mjs");
+    const body = Buffer.from('{"a":1}');
+    const now = Date.now();
+    const base = { "x-vivoldi-timestamp": String(now), "x-content-sha256": createHash("sha256").update(body).digest("hex") };
+    const hex = "0".repeat(63);
+    for (const v1 of [`${hex}é`, "é".repeat(64), "\u{1F600}".repeat(32)]) {
+      const headers = { ...base, "x-vivoldi-signature": `t=${now},v1=${v1},alg=hmac-sha256` };
+      expect(() => verifyWebhook(headers, body, "secret", now), v1).not.toThrow();
+      expect(verifyWebhook(headers, body, "secret", now)).toBe(false);
+    }
+    const sha = {
+      ...base,
+      "x-content-sha256": `${base["x-content-sha256"].slice(1)}é`,
+      "x-vivoldi-signature": `t=${now},v1=${hex}0,alg=hmac-sha256`,
+    };
+    expect(verifyWebhook(sha, body, "secret", now)).toBe(false);
   });
 });

@@ -102,8 +102,18 @@ export const stampApiRoutes =
     };
 
     route("GET", "validate", "Check a stamp and return it", stampIdxParams, payloadSchema, (key, idx) => stamps.validate(key, idx));
-    route("POST", "create", "Issue a stamp of a card to a customer; returns its stampIdx", createParams, z.number(), (key, s) =>
-      stamps.create(key, s),
+    // The original's documentation shows create's result as a string: clients that read it as one
+    // (Java getString, a Go string field) cannot decode a JSON number.
+    route(
+      "POST",
+      "create",
+      "Issue a stamp of a card to a customer; returns its stampIdx (a string of digits)",
+      createParams,
+      z.string().regex(/^\d+$/).describe("the new stampIdx, as a string of digits"),
+      async (key, s) => {
+        const answer = await stamps.create(key, s);
+        return { ...answer, result: String(answer.result) };
+      },
     );
     route("PUT", "add", "Add one stamp", stampIdxParams, z.null(), (key, idx) => stamps.add(key, idx));
     route("PUT", "remove", "Remove one stamp (never below 0)", stampIdxParams, z.null(), (key, idx) => stamps.remove(key, idx));

@@ -6,8 +6,9 @@ import type { FastifyRequest } from "fastify";
 import type { PhonePolicy } from "../../phone.js";
 import { z } from "zod";
 import { PointsError, type PointsService } from "../../points/service.js";
-import { answerOpenError, FAILURE_CODES, FAILURE_TABLE } from "./answers.js";
+import { answerOpenError, FAILURE_CODES, FAILURE_TABLE, OK_CODE } from "./answers.js";
 import { acceptEmptyJson, paramsOf } from "../wire.js";
+import { noteAnswer } from "../../plugins/api-answer.js";
 import {
   cancelWire,
   changeWire,
@@ -79,6 +80,7 @@ export const openApiRoutes =
         const p = paramsOf(request);
         const caller = parseCaller(p);
         if (!caller) throw new PointsError("auth_failed");
+        noteAnswer(request, "open", OK_CODE, caller.storeId);
         let parsed: T;
         try {
           checkWire(wire, request.body, p);

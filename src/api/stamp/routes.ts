@@ -8,6 +8,7 @@ import { StampError, type Answer, type StampService } from "../../stamps/service
 import { SECURITY } from "../../plugins/openapi.js";
 import { answerStampError, CODE_TABLE, FAILURES, rateHeaders, success, UNEXPECTED } from "./answers.js";
 import { acceptEmptyJson, paramsOf } from "../wire.js";
+import { noteAnswer } from "../../plugins/api-answer.js";
 import { createParams, parseApiKey, parseParams, redeemParams, stampIdxParams, updateParams } from "./params.js";
 
 const payloadSchema = z.object({
@@ -95,6 +96,7 @@ export const stampApiRoutes =
             throw err;
           }
           const answer = await act(apiKey, parsed);
+          noteAnswer(request, "stamp", 0, answer.storeId);
           reply.headers(rateHeaders(answer.rate));
           return success(answer.result);
         },

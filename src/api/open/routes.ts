@@ -80,6 +80,7 @@ export const openApiRoutes =
         const p = paramsOf(request);
         const caller = parseCaller(p);
         if (!caller) throw new PointsError("auth_failed");
+        // The store named, for the log line; a refusal's answer replaces the code (answerOpenError).
         noteAnswer(request, "open", OK_CODE, caller.storeId);
         let parsed: T;
         try {

@@ -72,6 +72,8 @@ export class OneLinePerRequest extends LogController {
         // The client's address: X-Forwarded-For's when TRUST_PROXY trusts the load balancer.
         remoteAddress: request.ip,
         statusCode: reply.statusCode,
+        // OPEN API and stamp API calls: the store and the answer's code (an OPEN API refusal is HTTP 200 too).
+        ...(request.apiAnswer ? { storeId: request.apiAnswer.storeId, code: request.apiAnswer.code } : {}),
         responseTime: Math.round(reply.elapsedTime * 10) / 10,
         ...(error ? { err: error } : {}),
       },

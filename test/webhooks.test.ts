@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { stampd as runCli } from "./support/cli.js";
+import { until } from "./support/until.js";
 import { WebhookWorker, type DeliveryReport } from "../src/webhooks/worker.js";
 import { nonPublicRange } from "../src/webhooks/address-guard.js";
 // @ts-expect-error: the example is plain JavaScript, for receivers to copy.
@@ -66,16 +67,6 @@ class Receiver {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

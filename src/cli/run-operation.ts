@@ -4,7 +4,8 @@ import type { Config } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
 import { EmbeddedBusyError, lockEmbedded, readControlFile } from "../db/embedded-lock.js";
-import { operationPath, type Operation } from "../admin/operations.js";
+import { ZodError } from "zod";
+import { operationPath, parseInput, type Operation } from "../admin/operations.js";
 import { createServices } from "../services.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
 
@@ -12,12 +13,14 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js
 export class UsageError extends Error {}
 
 export async function runOperation(config: Config, op: Operation, rawInput: Record<string, unknown>): Promise<unknown> {
-  const parsed = op.input.safeParse(rawInput);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
+  let input: Record<string, unknown>;
+  try {
+    input = parseInput(op, rawInput);
+  } catch (err) {
+    if (!(err instanceof ZodError)) throw err;
+    const i = err.issues[0]!;
     throw new UsageError(`${i.path.length ? `--${kebab(String(i.path[0]))}: ` : ""}${i.message}`);
   }
-  const input = parsed.data as Record<string, unknown>;
   if (config.DATABASE_URL) return runDirect(config, op, input);
   let release: () => Promise<void>;
   try {

@@ -53,7 +53,7 @@ describe("ledger core", () => {
     expect([a.balance, a.entries.length]).toEqual([3, 1]);
   });
 
-  it("refuses a debit on a member with no account in the pool", async () => {
+  it("does not find a member with no account in the pool", async () => {
     await change("+821020000003", 1);
     const other = await s.services.stores.create({ name: "Other pool" });
     const out = await changeMemberBalance(s.db, {
@@ -64,7 +64,7 @@ describe("ledger core", () => {
       delta: -1,
       kind: "use",
     });
-    expect(out.status).toBe("insufficient_balance");
+    expect(out.status).toBe("member_not_found");
   });
 
   it("refuses a change the gate does not allow, and an unknown member without registration", async () => {

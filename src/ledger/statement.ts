@@ -196,10 +196,26 @@ export const WRITE_ONE_ENTRY = Prisma.sql`
         FROM written
     )`;
 
-/** CTE `<name>_found`: the member named by `ref`, when known. */
-export function findMember(name: string, ref: MemberRef): Prisma.Sql {
-  const match = "phone" in ref ? Prisma.sql`phone = ${ref.phone}::text` : Prisma.sql`id = ${ref.memberNo}::int`;
-  return Prisma.sql`${Prisma.raw(name)}_found AS (SELECT id FROM member WHERE ${match})`;
+/**
+ * Where a member must be known to be found: `pool`, with an account in the pool of `go` (a pool
+ * sees only its own members: shared/spec/migration.md, "Member privacy between pools"), or
+ * `anywhere`, for a phone that the call registers in the pool when it is new there.
+ */
+export type KnownIn = "pool" | "anywhere";
+
+/** CTE `<name>_found`: the member named by `ref`, when known where `known` says. */
+export function findMember(name: string, ref: MemberRef, known: KnownIn = "pool"): Prisma.Sql {
+  return Prisma.sql`${Prisma.raw(name)}_found AS (${memberKnown(ref, known === "pool" ? Prisma.sql`(SELECT pool_id FROM go)` : null)})`;
+}
+
+/** The member named by `ref` (column `id`), when it has an account in `poolId` (any member with null). */
+export function memberKnown(ref: MemberRef, poolId: Prisma.Sql | null): Prisma.Sql {
+  const match = "phone" in ref ? Prisma.sql`m.phone = ${ref.phone}::text` : Prisma.sql`m.id = ${ref.memberNo}::int`;
+  const inPool =
+    poolId === null
+      ? Prisma.empty
+      : Prisma.sql`AND EXISTS (SELECT 1 FROM ledger_account a WHERE a.pool_id = ${poolId} AND a.member_id = m.id)`;
+  return Prisma.sql`SELECT m.id FROM member m WHERE ${match} ${inPool}`;
 }
 
 /**

@@ -40,7 +40,7 @@ export async function transferBetweenMembers(db: Sql, t: Transfer): Promise<Tran
     races: ["ledger_account_pool_id_member_id_key"],
     work: Prisma.sql`
     ${findMember("giver", t.giver)},
-    ${findMember("receiver", t.receiver)},
+    ${findMember("receiver", t.receiver, newPhone ? "anywhere" : "pool")},
     parties AS (
       SELECT go.store_id, go.pool_id, g.id AS giver_id, r.id AS receiver_id
         FROM go JOIN giver_found g ON true LEFT JOIN receiver_found r ON true

@@ -1,16 +1,17 @@
 // A change of a member's balance in a pool (save, use), as one ledger statement (statement.ts):
 // resolve or register the member, change the balance only if the result stays within
 // 0..maximum, and write the ledger row (and, through statement.ts, its webhook event). Concurrent calls serialise on the rows they touch
-// (counter, then member, then account) and never lose an update; the CHECK constraints on
+// (member, then account, then the store's daily counter) and never lose an update; the CHECK constraints on
 // ledger_account are the backstop.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
-import type { Gate, Idempotency, MemberChangeOutcome, MemberRef } from "./types.js";
+import type { Idempotency, MemberChangeOutcome, MemberRef } from "./types.js";
+import type { WriteGate } from "../stores/gate.js";
 import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement, WRITE_ONE_ENTRY } from "./statement.js";
 
 export interface MemberChange {
-  gate: Gate;
+  gate: WriteGate;
   /** The store the caller names (its webhook gets the events). */
   storeId: number;
   member: MemberRef;

@@ -12,11 +12,12 @@
 // the locks are held, so that per account, row ids keep the order in which balances changed.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
-import type { Gate, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import type { Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import type { WriteGate } from "../stores/gate.js";
 import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement } from "./statement.js";
 
 export interface Transfer {
-  gate: Gate;
+  gate: WriteGate;
   /** The store the caller names (its webhook gets the events). */
   storeId: number;
   giver: MemberRef;

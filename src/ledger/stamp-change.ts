@@ -341,6 +341,7 @@ export interface StampUpdate extends StampFields {
 export async function updateStamp(db: Sql, ctx: StampContext, stampIdx: number, u: StampUpdate): Promise<StampOutcome> {
   const cardIdx = u.cardIdx ?? null;
   const stamps = u.stamps ?? null;
+  const resetPin = u.resetPin ?? false;
   const datesGiven = u.validFrom !== undefined || u.validUntil !== undefined;
   const changes: Partial<Record<StampColumn, Prisma.Sql>> = {
     card_id: Prisma.sql`v.new_card_id`,
@@ -349,7 +350,7 @@ export async function updateStamp(db: Sql, ctx: StampContext, stampIdx: number, 
     used: Prisma.sql`v.new_used`,
     used_at: Prisma.sql`CASE WHEN v.new_used = target.used THEN target.used_at WHEN v.new_used THEN now() END`,
     ...Object.fromEntries(fieldValues(u, (f) => Prisma.raw(`target.${f.column}`)).map((f) => [f.column, f.value])),
-    pin_hash: Prisma.sql`CASE WHEN ${u.resetPin ?? false}::boolean THEN NULL ELSE target.pin_hash END`,
+    pin_hash: Prisma.sql`CASE WHEN ${resetPin}::boolean THEN NULL ELSE target.pin_hash END`,
   };
   return runOnStamp(
     db,
@@ -376,6 +377,11 @@ export async function updateStamp(db: Sql, ctx: StampContext, stampIdx: number, 
     ),
     ${writeAccount(Prisma.sql`v.new_balance`, Prisma.sql`v.new_max`)},
     ${writeStamp(changes)},
+    pin_unlocked AS (
+      -- A new PIN starts with no wrong guesses: the lock of the old one must not keep the owner out.
+      DELETE FROM page_throttle t USING verdict v, target
+       WHERE ${resetPin}::boolean AND v.refusal IS NULL AND t.stamp_id = target.id AND t.secret = 'pin'
+    ),
     ${writeEntries(
       Prisma.sql`
         SELECT n, kind, delta FROM verdict v, target, account,

@@ -88,7 +88,10 @@ export class StampPageService {
     const guess = row!.guess;
     if (!guess.counted) return { ...guess, right: false };
     if (p.pinHash === null || !PIN_FORMAT.test(pin) || !(await pinMatches(pin, p.pinHash))) return { ...guess, right: false };
-    await this.db.pageThrottle.updateMany({ where: { stampId: p.stampIdx, secret: "pin" }, data: { failures: 0, lockedUntil: null } });
+    await this.db.pageThrottle.updateMany({
+      where: { stampId: p.stampIdx, secret: "pin" },
+      data: { failures: 0, lockedUntil: null, lockouts: 0 },
+    });
     return { counted: true, failures: 0, locked_until: null, right: true };
   }
 

@@ -203,3 +203,47 @@ describe("resetPinYn=Y clears the PIN's lock", () => {
     }
   });
 });
+
+describe("a deactivated store changes nothing through any door", () => {
+  it("its stamp pages are gone (card, PIN, on-site stamp), its stamp API key and OPEN API code refused, and no row is written", async () => {
+    const { store, call, cardIdx } = await shop(5);
+    const { stampIdx, url } = await issue(call, cardIdx);
+    const customer = await owner(url);
+    const second = await issue(call, cardIdx);
+    const newcomer = visitor(second.url);
+    await newcomer.open();
+    await s.services.stores.set(store.id, { active: false });
+
+    // The card page was open with its form: the on-site stamp is refused.
+    const onsite = await customer.onsite(ONSITE_PASSWORD);
+    expect(onsite.status).toBe(404);
+    expect(await stampsOf(stampIdx)).toBe(0);
+    expect((await customer.open()).status).toBe(404);
+    expect((await customer.enterPin("1234")).status).toBe(404);
+    expect((await newcomer.setPin("5678")).status).toBe(404);
+    // The statement itself refuses too, for a page found just before the store was deactivated.
+    const pageCode = new URL(url).pathname.split("/").pop()!;
+    expect(await s.services.stamps.addOnSite(stampIdx, pageCode, ONSITE_PASSWORD)).toMatchObject({ refusal: "stamp_not_found" });
+    expect(await s.services.stamps.readPage(stampIdx, pageCode)).toBeNull();
+    expect((await s.db.prisma.stamp.findUniqueOrThrow({ where: { id: second.stampIdx } })).pinHash).toBeNull();
+
+    for (const endpoint of ["add", "remove", "validate"]) expect((await call(endpoint, { stampIdx })).code).not.toBe(0);
+    expect((await call("update", { stampIdx, stamps: 5 })).code).not.toBe(0);
+    const open = await s.form("/api/open/save", {
+      id: store.id,
+      auth_code: store.auth_code,
+      device: "openapi",
+      number: "01060000001",
+      count: 1,
+    });
+    expect(open).toMatchObject({ result: false, code: "AUTH_FAILED" });
+    expect(await s.db.prisma.ledgerEntry.count({ where: { storeId: store.id } })).toBe(0);
+    expect(await stampsOf(stampIdx)).toBe(0);
+
+    // Active again, the same page and browser work as before.
+    await s.services.stores.set(store.id, { active: true });
+    expect((await customer.open()).status).toBe(200);
+    expect((await customer.onsite(ONSITE_PASSWORD)).status).toBe(303);
+    expect(await stampsOf(stampIdx)).toBe(1);
+  });
+});

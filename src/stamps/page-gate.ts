@@ -11,14 +11,17 @@ export interface PageGateInput {
   at?: Date;
 }
 
-/** The stamp of the page (not deleted), its card's store, and today in the time zone. */
+/**
+ * The stamp of the page (not deleted) of an active store, its card's store, and today in the time
+ * zone. A deactivated store's pages are gone, as its API keys and auth code stop working.
+ */
 function page(g: PageGateInput, extra: Prisma.Sql = Prisma.empty): Prisma.Sql {
   return Prisma.sql`
     page AS (
       SELECT s.id AS stamp_id, s.card_id, c.store_id, st.pool_id,
              (COALESCE(${g.at ?? null}::timestamptz, now()) AT TIME ZONE ${g.timeZone}::text)::date AS today ${extra}
         FROM stamp s JOIN card c ON c.id = s.card_id JOIN store st ON st.id = c.store_id
-       WHERE s.page_code = ${g.pageCode}::text AND s.deleted_at IS NULL
+       WHERE s.page_code = ${g.pageCode}::text AND s.deleted_at IS NULL AND st.active
     )`;
 }
 

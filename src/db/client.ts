@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { PGlite } from "@electric-sql/pglite";
+import { createPGlite } from "./pglite-fs.js";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient, type Prisma as P } from "../generated/prisma/client.js";
@@ -115,7 +115,7 @@ export function pgliteDir(dataDir: string): string {
 async function openPGlite(dataDir: string): Promise<Database> {
   const dir = pgliteDir(dataDir);
   mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  const db = await createPGlite(dir);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {
     kind: "pglite",

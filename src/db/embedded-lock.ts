@@ -7,6 +7,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { tryLock } from "fs-native-extensions";
+import { makeDataDirPrivate } from "./data-dir.js";
 
 export class EmbeddedBusyError extends Error {}
 
@@ -15,7 +16,7 @@ const lockPath = (dataDir: string) => path.join(path.resolve(dataDir), "stampd.l
 /** Takes the lock or throws EmbeddedBusyError; returns its release. */
 export async function lockEmbedded(dataDir: string): Promise<() => Promise<void>> {
   const dir = path.resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = lockPath(dir);
   // Versions before this lock kept an empty directory of this name (proper-lockfile's).
   if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) rmdirSync(file);
@@ -24,6 +25,7 @@ export async function lockEmbedded(dataDir: string): Promise<() => Promise<void>
     closeSync(fd);
     throw new EmbeddedBusyError(`the embedded database in ${dir} is in use by another stampd process`);
   }
+  makeDataDirPrivate(dir);
   // Closing the file drops the lock.
   return async () => closeSync(fd);
 }

@@ -1,5 +1,6 @@
 // The embedded database's files: PGlite's NodeFS (Emscripten's NODEFS mounted on DATA_DIR/pglite),
-// with a correction to what that layer does with the real file system.
+// with two corrections to what that layer does with the real file system.
+import { fsyncSync } from "node:fs";
 import { NodeFS } from "@electric-sql/pglite/nodefs";
 import { PGlite, type PGliteInterface } from "@electric-sql/pglite";
 
@@ -9,19 +10,26 @@ interface NodeFsOps {
     mknod(parent: unknown, name: string, mode: number, dev: number): unknown;
     setattr(node: unknown, attr: { mode?: number }): void;
   };
+  stream_ops: { fsync?(stream: { nfd: number }): number };
 }
 
 const GROUP_AND_OTHERS = 0o077;
 
 /**
- * Private files: PostgreSQL asks for 0666 (0600 for some) and Emscripten passes that on, partly
- * through chmod, which no umask narrows: every mode is stripped of group and other bits.
+ * - Private files: PostgreSQL asks for 0666 (0600 for some) and Emscripten passes that on, partly
+ *   through chmod, which no umask narrows: every mode is stripped of group and other bits.
+ * - Real fsync: NODEFS has no fsync, so PostgreSQL's fsync of the WAL at commit, and of data files
+ *   at a checkpoint, did nothing. Here it syncs the file through Node.
  */
 function correct(nodefs: NodeFsOps): void {
   const { mknod, setattr } = nodefs.node_ops;
   nodefs.node_ops.mknod = (parent, name, mode, dev) => mknod(parent, name, mode & ~GROUP_AND_OTHERS, dev);
   nodefs.node_ops.setattr = (node, attr) =>
     setattr(node, attr.mode === undefined ? attr : { ...attr, mode: attr.mode & ~GROUP_AND_OTHERS });
+  nodefs.stream_ops.fsync = (stream) => {
+    fsyncSync(stream.nfd);
+    return 0;
+  };
 }
 
 class StampdNodeFS extends NodeFS {
@@ -32,6 +40,13 @@ class StampdNodeFS extends NodeFS {
   }
 }
 
+/**
+ * PGlite's start parameters with fsync on: its defaults pass `-F` (fsync off). With it on,
+ * PostgreSQL syncs the WAL before a commit returns (wal_sync_method fdatasync is a no-op in
+ * Emscripten, so `fsync`) and syncs data files at checkpoints before it drops their WAL.
+ */
+const START_PARAMS = [...PGlite.defaultStartParams.filter((p) => p !== "-F"), "-c", "wal_sync_method=fsync"];
+
 export async function createPGlite(dir: string): Promise<PGliteInterface & PGlite> {
-  return PGlite.create({ fs: new StampdNodeFS(dir) });
+  return PGlite.create({ fs: new StampdNodeFS(dir), startParams: START_PARAMS });
 }

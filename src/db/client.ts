@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { createPGlite } from "./pglite-fs.js";
+import { diskShortage } from "./disk-guard.js";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient, type Prisma as P } from "../generated/prisma/client.js";
@@ -33,6 +34,12 @@ export interface Database extends Sql {
   prisma: PrismaClient;
   /** Runs `fn` on one connection held for its whole duration. */
   session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Why writes fail now, or null (for /readyz): on the embedded database, too little free disk
+   * space; on PostgreSQL, a ledger write that failed for lack of space or an I/O error, until a
+   * probe write succeeds again.
+   */
+  writeProblem(): Promise<string | null>;
   /** Connections in use and idle (PostgreSQL only), for metrics. */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -75,18 +82,50 @@ function statementNames(): (text: string) => string {
   };
 }
 
+/**
+ * SQLSTATEs of a write the server could not store: disk_full, and the other insufficient-resources
+ * errors of storage (53000), and io_error.
+ */
+const STORAGE_FAILURES = new Set(["53000", "53100", "58030"]);
+
+/**
+ * A write that needs new space in the database's tablespace: a temporary table's file and its
+ * catalog rows. It runs only while writes are known to fail, so it costs nothing otherwise.
+ */
+const WRITE_PROBE = "BEGIN; CREATE TEMP TABLE stampd_write_probe (x int) ON COMMIT DROP; INSERT INTO stampd_write_probe VALUES (1); COMMIT";
+
 function openPostgres(connectionString: string, max: number): Database {
   const pool = new pg.Pool({ connectionString, max });
   // An idle connection that the server drops must not crash the process.
   pool.on("error", () => {});
   const nameOf = statementNames();
+  let storageFailure: string | null = null;
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: (q) => nameOf(q.sql) }) });
   return {
     kind: "postgres",
     prisma,
     async query<T>(statement: P.Sql) {
       const text = statement.text; // built anew on every read
-      return (await pool.query({ name: nameOf(text), text, values: statement.values })).rows as T[];
+      try {
+        return (await pool.query({ name: nameOf(text), text, values: statement.values })).rows as T[];
+      } catch (err) {
+        if (STORAGE_FAILURES.has((err as { code?: string }).code ?? "")) storageFailure = (err as Error).message;
+        throw err;
+      }
+    },
+    async writeProblem() {
+      if (!storageFailure) return null;
+      const client = await pool.connect();
+      try {
+        await client.query(WRITE_PROBE);
+        storageFailure = null;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        return `writes failing: ${(err as Error).message}`;
+      } finally {
+        client.release();
+      }
+      return null;
     },
     async session(fn) {
       const client = await pool.connect();
@@ -127,6 +166,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
         exec: async (sql) => void (await db.exec(sql)),
         query: async (sql, params) => (await db.query(sql, params)).rows as never,
       }),
+    writeProblem: async () => diskShortage(dir),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     async close() {
       await prisma.$disconnect();

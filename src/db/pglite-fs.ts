@@ -3,6 +3,7 @@
 import { fsyncSync } from "node:fs";
 import { NodeFS } from "@electric-sql/pglite/nodefs";
 import { PGlite, type PGliteInterface } from "@electric-sql/pglite";
+import { expectDiskSpace } from "./disk-guard.js";
 
 /** The parts of Emscripten's NODEFS that are corrected here (Emscripten ships no types for them). */
 interface NodeFsOps {
@@ -47,6 +48,23 @@ class StampdNodeFS extends NodeFS {
  */
 const START_PARAMS = [...PGlite.defaultStartParams.filter((p) => p !== "-F"), "-c", "wal_sync_method=fsync"];
 
+/**
+ * Opens the embedded database at `dir`. Every new piece of work (a statement, a script, a
+ * transaction; the three ways in, Prisma's adapter included) first checks the free disk space
+ * (src/db/disk-guard.ts); work inside a transaction already open goes on, so that it can finish or
+ * roll back.
+ */
 export async function createPGlite(dir: string): Promise<PGliteInterface & PGlite> {
-  return PGlite.create({ fs: new StampdNodeFS(dir), startParams: START_PARAMS });
+  expectDiskSpace(dir);
+  const db = await PGlite.create({ fs: new StampdNodeFS(dir), startParams: START_PARAMS });
+  const guarded =
+    <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (!db.isInTransaction()) expectDiskSpace(dir);
+      return run.apply(db, args);
+    };
+  db.query = guarded(db.query) as typeof db.query;
+  db.exec = guarded(db.exec);
+  db.transaction = guarded(db.transaction) as typeof db.transaction;
+  return db;
 }

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { createPGlite } from "./pglite-fs.js";
-import { diskShortage } from "./disk-guard.js";
+import { diskShortage, ShuttingDownError } from "./refusals.js";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient, type Prisma as P } from "../generated/prisma/client.js";
@@ -40,6 +40,12 @@ export interface Database extends Sql {
    * probe write succeeds again.
    */
   writeProblem(): Promise<string | null>;
+  /**
+   * For shutdown, once the grace period for requests in flight is nearly over: refuses every new
+   * statement and cancels those running, so that they roll back and their requests get an answer
+   * (an error) instead of committing after the process has gone. Repeats until `close`.
+   */
+  cancelStatements(): void;
   /** Connections in use and idle (PostgreSQL only), for metrics. */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -100,12 +106,31 @@ function openPostgres(connectionString: string, max: number): Database {
   pool.on("error", () => {});
   const nameOf = statementNames();
   let storageFailure: string | null = null;
+  // The server process of each connection, for pg_cancel_backend.
+  const backends = new Set<pg.PoolClient>();
+  pool.on("connect", (client) => backends.add(client));
+  pool.on("remove", (client) => backends.delete(client));
+  let cancelling: NodeJS.Timeout | undefined;
+  const cancelRunning = async () => {
+    const pids = [...backends].map((c) => (c as unknown as { processID: number }).processID);
+    // On a connection of its own: the pool's may all be busy with what is to be cancelled.
+    const canceller = new pg.Client({ connectionString });
+    try {
+      await canceller.connect();
+      await canceller.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [pids]);
+    } catch {
+      // The database may be gone already; then nothing of ours runs there.
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  };
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: (q) => nameOf(q.sql) }) });
   return {
     kind: "postgres",
     prisma,
     async query<T>(statement: P.Sql) {
       const text = statement.text; // built anew on every read
+      if (cancelling) throw new ShuttingDownError();
       try {
         return (await pool.query({ name: nameOf(text), text, values: statement.values })).rows as T[];
       } catch (err) {
@@ -138,10 +163,18 @@ function openPostgres(connectionString: string, max: number): Database {
         client.release();
       }
     },
+    cancelStatements() {
+      if (cancelling) return;
+      void cancelRunning();
+      // Statements that were waiting for a connection start after this one: cancel them too.
+      cancelling = setInterval(() => void cancelRunning(), 250);
+    },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await prisma.$disconnect();
+      // Ends once every connection is back, so cancelling goes on until then.
       await pool.end();
+      clearInterval(cancelling);
     },
   };
 }
@@ -154,7 +187,8 @@ export function pgliteDir(dataDir: string): string {
 async function openPGlite(dataDir: string): Promise<Database> {
   const dir = pgliteDir(dataDir);
   mkdirSync(dir, { recursive: true });
-  const db = await createPGlite(dir);
+  const shutdown = { cancelling: false };
+  const db = await createPGlite(dir, shutdown);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {
     kind: "pglite",
@@ -167,6 +201,9 @@ async function openPGlite(dataDir: string): Promise<Database> {
         query: async (sql, params) => (await db.query(sql, params)).rows as never,
       }),
     writeProblem: async () => diskShortage(dir),
+    // One connection, running one statement at a time to its end within milliseconds, never
+    // waiting on a lock: "cancelling" is refusing the statements queued behind it (createPGlite).
+    cancelStatements: () => void (shutdown.cancelling = true),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     async close() {
       await prisma.$disconnect();

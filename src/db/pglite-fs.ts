@@ -3,7 +3,7 @@
 import { fsyncSync } from "node:fs";
 import { NodeFS } from "@electric-sql/pglite/nodefs";
 import { PGlite, type PGliteInterface } from "@electric-sql/pglite";
-import { expectDiskSpace } from "./disk-guard.js";
+import { expectDiskSpace, ShuttingDownError } from "./refusals.js";
 
 /** The parts of Emscripten's NODEFS that are corrected here (Emscripten ships no types for them). */
 interface NodeFsOps {
@@ -50,17 +50,20 @@ const START_PARAMS = [...PGlite.defaultStartParams.filter((p) => p !== "-F"), "-
 
 /**
  * Opens the embedded database at `dir`. Every new piece of work (a statement, a script, a
- * transaction; the three ways in, Prisma's adapter included) first checks the free disk space
- * (src/db/disk-guard.ts); work inside a transaction already open goes on, so that it can finish or
- * roll back.
+ * transaction; the three ways in, Prisma's adapter included) is refused once `shutdown.cancelling`
+ * is set, and first checks the free disk space (src/db/refusals.ts); work inside a transaction
+ * already open goes on, so that it can finish or roll back.
  */
-export async function createPGlite(dir: string): Promise<PGliteInterface & PGlite> {
+export async function createPGlite(dir: string, shutdown: { cancelling: boolean }): Promise<PGliteInterface & PGlite> {
   expectDiskSpace(dir);
   const db = await PGlite.create({ fs: new StampdNodeFS(dir), startParams: START_PARAMS });
   const guarded =
     <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
-      if (!db.isInTransaction()) expectDiskSpace(dir);
+      if (!db.isInTransaction()) {
+        if (shutdown.cancelling) throw new ShuttingDownError();
+        expectDiskSpace(dir);
+      }
       return run.apply(db, args);
     };
   db.query = guarded(db.query) as typeof db.query;

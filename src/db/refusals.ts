@@ -1,4 +1,6 @@
-// Free space under the embedded database, checked before every piece of new work. PostgreSQL in
+// Work refused before it reaches the database: on a full disk, and while the server shuts down.
+//
+// Free space under the embedded database is checked before every piece of new work. PostgreSQL in
 // PGlite does not survive running out of space: once creating a WAL segment fails with ENOSPC, every
 // later statement spins inside the WebAssembly module at 100 % CPU, the event loop with it (no
 // answer, not even /healthz, nor SIGTERM), and freeing space does not bring it back. So it must never
@@ -11,6 +13,13 @@ export const DISK_RESERVE_BYTES = 64 * 1024 * 1024;
 
 export class DiskFullError extends Error {
   readonly code = "ENOSPC";
+}
+
+/** A statement refused because the server is shutting down (Database.cancelStatements). */
+export class ShuttingDownError extends Error {
+  constructor() {
+    super("the server is shutting down");
+  }
 }
 
 /** Returns why writes are refused (too little free space under `dir`), or null. */

@@ -7,6 +7,7 @@ import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync, writeSync } from "
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { createStore } from "./support/admin.js";
 import { SLOW_START_MS, spawnServer, type ServerProcess } from "./support/process.js";
 import type { TestDatabase } from "./support/database.js";
 
@@ -109,12 +110,7 @@ describe.skipIf(process.getuid?.() !== 0)("a full disk", () => {
 
       const server = await spawnServer({ ADMIN_TOKEN: "admin-token-for-disk-full" }, { database });
       cleanups.push(() => server.cleanup());
-      const created = await fetch(`${server.url}/admin/stores`, {
-        method: "POST",
-        headers: { authorization: "Bearer admin-token-for-disk-full", "content-type": "application/json" },
-        body: JSON.stringify({ name: "Cafe" }),
-      });
-      await fullDiskAndBack(server, (await created.json()) as { id: number; auth_code: string }, disk);
+      await fullDiskAndBack(server, await createStore(server.url, "admin-token-for-disk-full"), disk);
     },
     SLOW_START_MS + 120_000,
   );

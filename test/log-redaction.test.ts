@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
+import { createStore } from "./support/admin.js";
 import { SLOW_START_MS, spawnServer, type ServerProcess } from "./support/process.js";
 import { freshDatabase, type TestDatabase } from "./support/database.js";
 
@@ -38,12 +39,7 @@ beforeAll(
     database = await freshDatabase();
     // A first run migrates and creates the store; the embedded database is then free to change.
     const first = await spawnServer({ ADMIN_TOKEN }, { database });
-    const created = await fetch(`${first.url}/admin/stores`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "Cafe" }),
-    });
-    store = (await created.json()) as { id: number; auth_code: string };
+    store = await createStore(first.url, ADMIN_TOKEN);
     expect(await first.signal("SIGTERM")).toBe(0);
     await injectFailure(database.env);
 

@@ -4,6 +4,7 @@
 // whose statements never wait on a lock (each runs to its end within milliseconds).
 import { afterEach, describe, expect, it } from "vitest";
 import pg from "pg";
+import { createStore } from "./support/admin.js";
 import { SLOW_START_MS, spawnServer, type ServerProcess } from "./support/process.js";
 
 const ADMIN_TOKEN = "admin-token-for-shutdown-cancel";
@@ -24,12 +25,7 @@ describe.skipIf(!process.env.DATABASE_URL)("on SIGTERM with calls waiting on a r
     async () => {
       server = await spawnServer({ ADMIN_TOKEN });
       const { url } = server;
-      const created = await fetch(`${url}/admin/stores`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: "Cafe" }),
-      });
-      const store = (await created.json()) as { id: number; auth_code: string };
+      const store = await createStore(url, ADMIN_TOKEN);
       const save = async () => {
         const body = new URLSearchParams({
           id: String(store.id),

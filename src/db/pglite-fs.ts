@@ -1,5 +1,5 @@
-// The embedded database's files: PGlite's NodeFS (Emscripten's NODEFS mounted on DATA_DIR/pglite),
-// with two corrections to what that layer does with the real file system.
+// The embedded database: PGlite on its NodeFS (Emscripten's NODEFS mounted on DATA_DIR/pglite), with
+// two corrections to what that layer does with the real file system, and a guard in front of it.
 import { fsyncSync } from "node:fs";
 import { NodeFS } from "@electric-sql/pglite/nodefs";
 import { PGlite, type PGliteInterface } from "@electric-sql/pglite";

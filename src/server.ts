@@ -19,7 +19,12 @@ export interface RunningServer {
   db: Database;
   services: Services;
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops the server (see below). With `cancelStatementsAfterMs`, database statements still
+   * running that long after the start are cancelled (Database.cancelStatements), so that the
+   * close ends within the caller's grace period with every request answered.
+   */
+  close(options?: { cancelStatementsAfterMs?: number }): Promise<void>;
 }
 
 export interface DemoStore {
@@ -111,13 +116,15 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
       // stops accepting and lets the requests in flight finish (they still write); background
       // workers stop next, after the requests and before the database they both use; then the
       // database closes and the embedded lock goes.
-      async close() {
+      async close({ cancelStatementsAfterMs } = {}) {
         if (release) removeControlFile(config.DATA_DIR);
+        const cancel = cancelStatementsAfterMs === undefined ? undefined : setTimeout(() => db.cancelStatements(), cancelStatementsAfterMs);
         try {
           await app.close();
           unlisten();
           await worker?.stop();
         } finally {
+          clearTimeout(cancel);
           await db.close();
           await release?.();
         }

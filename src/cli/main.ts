@@ -10,6 +10,8 @@ import { runOperation, UsageError } from "./run-operation.js";
 import { printResult } from "./print.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Requests in flight get this long to finish; then their statements are cancelled and roll back. */
+const STATEMENT_CANCEL_MS = SHUTDOWN_GRACE_MS - 3_000;
 
 /** package.json sits two levels up from both src/cli/ and dist/cli/. */
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -79,7 +81,7 @@ export function buildCli(): Command {
       closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: server.app.log }, async ({ signal, err }) => {
         if (err) server.app.log.error({ err }, "shutting down after an error");
         else server.app.log.info({ signal }, "shutting down");
-        await server.close();
+        await server.close({ cancelStatementsAfterMs: STATEMENT_CANCEL_MS });
       });
     });
 

@@ -1,9 +1,11 @@
 # stampd in a container: build the TypeScript in one stage, run it from a slim Node image with
 # production dependencies only, as an unprivileged user. `docker compose up` (docker-compose.yml)
 # runs it next to PostgreSQL; without DATABASE_URL it keeps the embedded database under /data.
+# Every stage is on the current Node LTS (24; Node 20 reached end of life in April 2026), so what is
+# built is what runs; .ci/run runs the built server on the same major (scripts/smoke.ts).
 
 # Compiles src/ (with the generated Prisma client) into dist/.
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Dependencies' install scripts download nothing this build needs; `npm run build` generates the client.
@@ -15,12 +17,12 @@ RUN npm run build
 
 # Production dependencies only. The Prisma CLI and TypeScript are optional peers of @prisma/client
 # that only the build needs: --omit=optional leaves them (and pg's Cloudflare socket) out.
-FROM node:20-slim AS deps
+FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --ignore-scripts && npm cache clean --force
 
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

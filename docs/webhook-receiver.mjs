@@ -9,7 +9,12 @@ import { pathToFileURL } from "node:url";
 /** Deliveries older (or newer) than this are refused, so a captured request cannot be replayed later. */
 const TOLERANCE_MS = 5 * 60 * 1000;
 
-const sameHex = (a, b) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** Constant-time equality of two texts (a header can hold anything, so compare their bytes' lengths). */
+const sameText = (a, b) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
 
 /**
  * True when `rawBody` (the bytes as received, before any JSON parsing) is what the sender signed
@@ -25,9 +30,9 @@ export function verifyWebhook(headers, rawBody, secret, now = Date.now()) {
   if (parts.alg !== "hmac-sha256" || !parts.t || !parts.v1 || parts.t !== timestamp) return false;
   if (Math.abs(now - Number(timestamp)) > TOLERANCE_MS) return false;
   const bodyHash = createHash("sha256").update(rawBody).digest("hex");
-  if (!sameHex(bodyHash, String(headers["x-content-sha256"] ?? ""))) return false;
+  if (!sameText(bodyHash, String(headers["x-content-sha256"] ?? ""))) return false;
   const expected = createHmac("sha256", secret).update(`${timestamp}.`).update(rawBody).digest("hex");
-  return sameHex(expected, parts.v1);
+  return sameText(expected, parts.v1);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

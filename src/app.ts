@@ -11,6 +11,7 @@ import type { Services } from "./services.js";
 import { loggerOptions, OneLinePerRequest } from "./log.js";
 import errors from "./plugins/errors.js";
 import requestId from "./plugins/request-id.js";
+import apiAnswer from "./plugins/api-answer.js";
 import drain from "./plugins/drain.js";
 import openapi from "./plugins/openapi.js";
 import metrics from "./plugins/metrics.js";
@@ -59,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(errors);
   await app.register(requestId);
+  await app.register(apiAnswer);
   await app.register(drain);
   await app.register(formbody);
   await app.register(securityHeaders, {
@@ -74,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metrics, { registry: deps.metrics, db });
 
   await app.register(healthRoutes(db));
-  await app.register(openApiRoutes({ points: services.points, phoneRegion: config.PHONE_REGION }));
+  await app.register(openApiRoutes({ points: services.points, phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN } }));
   await app.register(stampApiRoutes(services.stamps));
   await app.register(
     stampPageRoutes({

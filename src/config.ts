@@ -33,7 +33,9 @@ const timeZone = z.string().refine((tz) => {
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  // Loopback unless the operator opens it up (the Docker image sets 0.0.0.0): the first start
+  // prints the demo store's secrets, and a laptop's server need not answer the whole network.
+  HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
@@ -46,6 +48,7 @@ const schema = z.object({
     .refine((c) => (getCountries() as string[]).includes(c), "not a country code known to libphonenumber")
     .default("KR")
     .transform((c) => c as CountryCode),
+  PHONE_FOREIGN: bool.default(false),
   ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WEBHOOK_ALLOW_PRIVATE: bool.default(false),
@@ -77,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${issue.path.join(".")}: ${issue.message}`);
   }
   const c = parsed.data;
-  const host = c.HOST === "0.0.0.0" || c.HOST === "::" ? "localhost" : c.HOST;
+  const host = ["0.0.0.0", "::", "127.0.0.1", "::1"].includes(c.HOST) ? "localhost" : c.HOST;
   const publicBaseUrl = (c.PUBLIC_BASE_URL ?? `http://${host}:${c.PORT}`).replace(/\/+$/, "");
   return { ...c, publicBaseUrl };
 }

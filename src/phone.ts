@@ -3,12 +3,29 @@
 // only: for this check it answers as the full (`max`) metadata does, at half the cost per call.
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/mobile";
 
-/** E.164 form of a mobile number of `region` (or an explicit +country), or null when not one. */
-export function normalizeMobile(input: string, region: CountryCode): string | null {
-  const parsed = parsePhoneNumberFromString(input, region);
+/** Which customer phone numbers are taken. */
+export interface PhonePolicy {
+  /** The region of numbers without +country (PHONE_REGION). */
+  region: CountryCode;
+  /** Whether numbers of other regions are taken too (PHONE_FOREIGN). */
+  foreign: boolean;
+}
+
+/**
+ * What a written number may hold besides its digits: a leading +, and spaces, hyphens, dots and
+ * parentheses (which are ignored). libphonenumber alone would drop a stray letter or read
+ * `ext. 99` as an extension, and so take a mistyped number as another customer's.
+ */
+const WRITTEN_NUMBER = /^\s*\+?[\d\s.()-]+$/;
+
+/** E.164 form of a mobile number that `policy` takes, or null when the input is not one. */
+export function normalizeMobile(input: string, policy: PhonePolicy): string | null {
+  if (!WRITTEN_NUMBER.test(input)) return null;
+  const parsed = parsePhoneNumberFromString(input, policy.region);
+  if (!parsed || (!policy.foreign && parsed.country !== policy.region)) return null;
   // A type is only found for a valid number (isValid() would work it out a second time).
-  const type = parsed?.getType();
-  return type === "MOBILE" || type === "FIXED_LINE_OR_MOBILE" ? parsed!.number : null;
+  const type = parsed.getType();
+  return type === "MOBILE" || type === "FIXED_LINE_OR_MOBILE" ? parsed.number : null;
 }
 
 /** `01012345678` -> `010****5678`: the first three and last four digits of what was given. */

@@ -1,21 +1,30 @@
 // Starts stampd: open and migrate the database, create the demo store on a first start, serve.
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import { openDatabase, type Database } from "./db/client.js";
-import { migrate } from "./db/migrate.js";
+import { openDatabase, pgliteDir, type Database } from "./db/client.js";
+import { migrate, readMigrations } from "./db/migrate.js";
 import { lockEmbedded, removeControlFile, writeControlFile } from "./db/embedded-lock.js";
 import { createServices, type Services } from "./services.js";
 import { buildApp } from "./app.js";
 import { newSecret } from "./secrets.js";
 import { WebhookWorker, type WorkerOptions } from "./webhooks/worker.js";
 import { createRegistry, webhookDeliveries } from "./metrics.js";
+import { startLogger } from "./log.js";
 
 export interface RunningServer {
   app: FastifyInstance;
   db: Database;
   services: Services;
   url: string;
-  close(): Promise<void>;
+  /**
+   * Stops the server (see below). With `cancelStatementsAfterMs`, database statements still
+   * running that long after the start are cancelled (Database.cancelStatements), so that the
+   * close ends within the caller's grace period with every request answered.
+   */
+  close(options?: { cancelStatementsAfterMs?: number }): Promise<void>;
 }
 
 export interface DemoStore {
@@ -45,13 +54,40 @@ export interface ServerOptions {
   webhookWorker?: Omit<WorkerOptions, "allowPrivate" | "log"> | false;
 }
 
+/** How long a first start on the embedded database took at most on a busy two-core machine (docs/operations.md). */
+const FIRST_START_S = 30;
+
+/** What a start is about to open, said before it does: creating an embedded database takes a while. */
+function openingMessage(config: Config): string {
+  if (config.DATABASE_URL) {
+    const url = new URL(config.DATABASE_URL);
+    return `connecting to PostgreSQL at ${url.host}${url.pathname}`;
+  }
+  const dir = pgliteDir(config.DATA_DIR);
+  return existsSync(path.join(dir, "PG_VERSION"))
+    ? `opening the embedded database in ${dir}`
+    : `creating the embedded database in ${dir} (a first start takes up to ${FIRST_START_S} s)`;
+}
+
+/** Applies pending migrations and says which. */
+async function migrateAndSay(db: Database, log: Logger): Promise<void> {
+  const applied = await migrate(db);
+  if (applied.length > 0) log.info({ migrations: applied }, `applied ${applied.length} migrations: ${applied.join(", ")}`);
+  else log.info(`database schema up to date (${readMigrations().length} migrations)`);
+}
+
 export async function startServer(config: Config, hooks: ServerOptions = {}): Promise<RunningServer> {
+  const log = startLogger(config.LOG_LEVEL);
   const release = config.DATABASE_URL ? null : await lockEmbedded(config.DATA_DIR);
+  log.info(openingMessage(config));
+  const opening = Date.now();
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DB_POOL_SIZE });
+  log.info(`database open in ${Date.now() - opening} ms`);
   try {
-    await migrate(db);
+    await migrateAndSay(db, log);
     const services = createServices(db, config);
     const demo = db.kind === "pglite" && (await services.stores.list()).length === 0 ? await createDemo(services) : null;
+    if (demo) log.info({ store: demo.id }, `created the demo store (id ${demo.id}) with an API key and a stamp card`);
     const controlToken = release ? newSecret(32) : undefined;
     const app = await buildApp({ config, db, services, metrics: createRegistry(), controlToken });
     await app.listen({ port: config.PORT, host: config.HOST });
@@ -80,13 +116,15 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
       // stops accepting and lets the requests in flight finish (they still write); background
       // workers stop next, after the requests and before the database they both use; then the
       // database closes and the embedded lock goes.
-      async close() {
+      async close({ cancelStatementsAfterMs } = {}) {
         if (release) removeControlFile(config.DATA_DIR);
+        const cancel = cancelStatementsAfterMs === undefined ? undefined : setTimeout(() => db.cancelStatements(), cancelStatementsAfterMs);
         try {
           await app.close();
           unlisten();
           await worker?.stop();
         } finally {
+          clearTimeout(cancel);
           await db.close();
           await release?.();
         }

@@ -3,7 +3,7 @@
 // the sum of its rows, idempotency keys apply a change once, and `verify` notices any breach.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeMemberBalance, type MemberChange } from "../src/ledger/member-change.js";
-import { openApiGate } from "../src/stores/gate.js";
+import { openApiWriteGate } from "../src/stores/gate.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let s: TestServer;
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => s?.stop());
 
-const gate = () => openApiGate({ storeId: store.id, authCode: store.auth_code, timeZone: "Asia/Seoul" });
+const gate = () => openApiWriteGate({ storeId: store.id, authCode: store.auth_code, timeZone: "Asia/Seoul" });
 const change = (phone: string, delta: number, extra: Partial<MemberChange> = {}) =>
   changeMemberBalance(s.db, {
     gate: gate(),
@@ -53,23 +53,23 @@ describe("ledger core", () => {
     expect([a.balance, a.entries.length]).toEqual([3, 1]);
   });
 
-  it("refuses a debit on a member with no account in the pool", async () => {
+  it("does not find a member with no account in the pool", async () => {
     await change("+821020000003", 1);
     const other = await s.services.stores.create({ name: "Other pool" });
     const out = await changeMemberBalance(s.db, {
-      gate: openApiGate({ storeId: other.id, authCode: other.auth_code, timeZone: "UTC" }),
+      gate: openApiWriteGate({ storeId: other.id, authCode: other.auth_code, timeZone: "UTC" }),
       storeId: other.id,
       member: { phone: "+821020000003" },
       register: false,
       delta: -1,
       kind: "use",
     });
-    expect(out.status).toBe("insufficient_balance");
+    expect(out.status).toBe("member_not_found");
   });
 
   it("refuses a change the gate does not allow, and an unknown member without registration", async () => {
     const refused = await changeMemberBalance(s.db, {
-      gate: openApiGate({ storeId: store.id, authCode: "wrong", timeZone: "UTC" }),
+      gate: openApiWriteGate({ storeId: store.id, authCode: "wrong", timeZone: "UTC" }),
       storeId: store.id,
       member: { phone: "+821020000004" },
       register: true,

@@ -66,8 +66,8 @@ describe("/metrics", () => {
     const series = 'stampd_rate_limit_rejections_total{api="open"}';
     const before = value(await scrape(), series);
     const codes: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const r = await s.form("/api/open/balance", { ...member(), id: limited.id, auth_code: limited.auth_code });
+    for (const path of ["save", "balance", "balance", "balance", "balance"]) {
+      const r = await s.form(`/api/open/${path}`, { ...member(), id: limited.id, auth_code: limited.auth_code, count: 1 });
       codes.push(r.result ? "ok" : r.code);
     }
     expect(codes).toEqual(["ok", "ok", "RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED"]);

@@ -79,10 +79,11 @@ describe("save, use, balance, history", () => {
     expect(await res.json()).toMatchObject({ result: true, total_count: 5 });
   });
 
-  it("answers a known member who never transacted in this pool with 0", async () => {
+  it("answers a member known only to another pool as it answers a phone never seen (MEMBER_NOT_FOUND)", async () => {
     await s.form("/api/open/save", { id: point.id, auth_code: point.auth_code, device: "openapi", number: "01011110002", count: 10 });
     const r = await s.form("/api/open/balance", { ...base(), number: "01011110002" });
-    expect(r).toMatchObject({ result: true, total_count: 0 });
+    expect(r).toEqual(await s.form("/api/open/balance", { ...base(), number: "01011119999" }));
+    expect(r).toMatchObject({ result: false, code: "MEMBER_NOT_FOUND" });
   });
 
   it("lists history newest first with the spec's row fields, paged", async () => {

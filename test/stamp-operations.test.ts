@@ -143,7 +143,7 @@ describe("stampd verify checks every stamp's count against its rows", () => {
     const { key } = await s.services.apiKeys.create({ store: store.id, plan: "personal" });
     const card = await s.services.cards.create({ store: store.id, name: "A", title: "t", maxStamps: 3 });
     const call = stampClient(s, key);
-    const idx = (await call("create", { cardIdx: card.cardIdx, ...period() })).result;
+    const idx = Number((await call("create", { cardIdx: card.cardIdx, ...period() })).result);
     for (let i = 0; i < 3; i++) await call("add", { stampIdx: idx });
     await call("redeem", { stampIdx: idx });
 

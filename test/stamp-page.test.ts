@@ -55,7 +55,7 @@ interface Issued {
 async function issue(params: Params = {}, update?: Params): Promise<Issued> {
   const created = await call("create", { cardIdx: onsiteCard, strtYmd: day(-1), endYmd: day(30), ...params });
   expect(created.code).toBe(0);
-  const stampIdx = created.result as number;
+  const stampIdx = Number(created.result);
   const { stampUrl } = (await call("validate", { stampIdx })).result;
   if (update) expect((await call("update", { stampIdx, ...update })).code).toBe(0);
   return { stampIdx, url: `${s.url}${new URL(stampUrl).pathname}` };

@@ -48,8 +48,10 @@ async function eventsAfter(since: number) {
 }
 const eventCount = () => s.db.prisma.webhookEvent.count({ where: { storeId: store } });
 const newStamp = async (cardIdx = card) =>
-  (await call("create", { cardIdx, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(30, s.config.TIME_ZONE) }))
-    .result as number;
+  Number(
+    (await call("create", { cardIdx, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(30, s.config.TIME_ZONE) }))
+      .result,
+  );
 
 describe("STAMP events", () => {
   it("ADD and REMOVE carry the change and the stamp as validate shows it afterwards", async () => {

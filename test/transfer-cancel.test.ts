@@ -121,7 +121,7 @@ describe("transfer (양도)", () => {
     await call(elsewhere, "save", { number: "01020040002", count: 7 });
     await call(cafe, "transfer", { number: "01020040002", to_number: "01020040001", count: 1 });
     expect(await balanceOf(elsewhere, "01020040002")).toBe(7);
-    expect(await balanceOf(elsewhere, "01020040001")).toBe(0);
+    expect((await call(elsewhere, "balance", { number: "01020040001" })).code).toBe("MEMBER_NOT_FOUND");
     await expectVerifyClean();
   });
 
@@ -191,12 +191,12 @@ describe("transfer (양도)", () => {
       expect((await call(cafe, "balance", { number: "01029999997" })).code).toBe("MEMBER_NOT_FOUND");
     });
 
-    it("INSUFFICIENT_BALANCE: a giver who holds nothing in this pool", async () => {
+    it("MEMBER_NOT_FOUND: a giver known only to another pool", async () => {
       await call(elsewhere, "save", { number: "01020050009", count: 5 });
       expectFailure(
         await call(cafe, "transfer", { number: "01020050009", to_number: "01020050001", count: 1 }),
-        "INSUFFICIENT_BALANCE",
-        "부족합니다",
+        "MEMBER_NOT_FOUND",
+        "등록되지 않은 고객입니다",
       );
     });
 

@@ -6,6 +6,7 @@ import type { Services } from "../services.js";
 import type { Database } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
 import { PLANS } from "../stamps/gate.js";
+import { NUL_MESSAGE, nulPath, recordId, wholeNumber } from "../input.js";
 
 export interface OperationContext {
   services: Services;
@@ -25,11 +26,11 @@ export interface Operation<I extends z.ZodType = z.ZodType> {
 
 const define = <I extends z.ZodType>(op: Operation<I>): Operation<I> => op;
 
-const id = z.coerce.number().int().positive();
+const id = recordId;
 const boolText = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 const plan = z.enum(PLANS);
 /** A stamp API limit overriding the plan's; `default` (or null) returns to the plan's. */
-const limit = z.union([z.literal("default").transform(() => null), z.null(), z.coerce.number().int().min(1).max(100_000_000)]);
+const limit = z.union([z.literal("default").transform(() => null), z.null(), wholeNumber(1, 100_000_000)]);
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
 const storeFields = {
   branch: z.string().min(1).max(100).optional(),
@@ -38,7 +39,7 @@ const storeFields = {
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "letters, digits, dot, dash or underscore, at most 64")
     .optional(),
   unit: z.enum(["stamp", "point"]).optional(),
-  dailyLimit: z.coerce.number().int().min(1).max(100_000_000).optional(),
+  dailyLimit: wholeNumber(1, 100_000_000).optional(),
   pool: id.optional(),
   plan: plan.optional(),
   limitMinute: limit.optional(),
@@ -112,7 +113,7 @@ export const operations = [
       store: id,
       name: z.string().min(1).max(100),
       title: z.string().min(1).max(200),
-      maxStamps: z.coerce.number().int().min(1).max(1000),
+      maxStamps: wholeNumber(1, 1000),
       url: httpUrl.optional(),
       image: httpUrl.optional(),
       onsitePwd: z.string().min(1).max(100).optional(),
@@ -156,7 +157,7 @@ export const operations = [
     summary: "List the store's recent webhook events with their attempts",
     method: "GET",
     path: "/admin/webhooks/:store/deliveries",
-    input: z.object({ store: id, limit: z.coerce.number().int().min(1).max(200).default(20) }),
+    input: z.object({ store: id, limit: wholeNumber(1, 200).default(20) }),
     run: ({ services }, input) => services.webhooks.deliveries(input.store, input.limit),
   }),
   define({
@@ -184,6 +185,16 @@ export const operations = [
     run: async ({ db }) => ({ applied: await migrate(db) }),
   }),
 ] as Operation[];
+
+/**
+ * The operation's input from `raw` (the admin API's path, query and body, or the command line's
+ * options); throws the ZodError of the first problem, a text with a NUL character included.
+ */
+export function parseInput(op: Operation, raw: Record<string, unknown>): Record<string, unknown> {
+  const nul = nulPath(raw);
+  if (nul) throw new z.ZodError([{ code: "custom", path: nul, message: NUL_MESSAGE, input: undefined }]);
+  return op.input.parse(raw) as Record<string, unknown>;
+}
 
 export function operation(name: string): Operation {
   const op = operations.find((o) => o.name === name);

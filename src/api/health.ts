@@ -13,6 +13,12 @@ export const healthRoutes =
 
     app.get("/readyz", { schema: { tags: ["operations"], response: { 200: status, 503: status } } }, async (request, reply) => {
       try {
+        // First: on a full disk the embedded database refuses every statement, reads included.
+        const writeProblem = await db.writeProblem();
+        if (writeProblem) {
+          request.log.warn({ reason: writeProblem }, "writes failing");
+          return reply.code(503).send({ status: "writes failing" });
+        }
         const pending = await pendingMigrations(db);
         if (pending.length > 0) return reply.code(503).send({ status: "migrations pending", pending });
         return { status: "ready" };

@@ -1,6 +1,7 @@
 // `stampd`: the server and the operator's commands (operations.md, "Command line"). main() takes
 // its arguments, environment and output streams and returns the exit code, so the tests run the
 // commands in their own process; src/cli/main.ts runs it for the real command.
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig } from "../config.js";
@@ -11,6 +12,11 @@ import { runOperation, UsageError } from "./run-operation.js";
 import { formatResult } from "./print.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Requests in flight get this long to finish; then their statements are cancelled and roll back. */
+const STATEMENT_CANCEL_MS = SHUTDOWN_GRACE_MS - 3_000;
+
+/** package.json sits two levels up from both src/cli/ and dist/cli/. */
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
 
 /** What a run of the command line reads and writes, and the exit code its command asked for. */
 export interface CliIo {
@@ -59,7 +65,10 @@ const storeOptions = () => [
 ];
 
 function buildCli(run: CliRun): Command {
-  const program = new Command("stampd").description("stamp and loyalty-point ledger server").exitOverride();
+  const program = new Command("stampd")
+    .description("stamp and loyalty-point ledger server")
+    .version(version, "-V, --version", "print the version")
+    .exitOverride();
   program.configureOutput({ writeOut: (s) => run.stdout(s), writeErr: (s) => run.stderr(s), outputError: () => {} });
 
   program
@@ -87,7 +96,7 @@ function buildCli(run: CliRun): Command {
       closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: server.app.log }, async ({ signal, err }) => {
         if (err) server.app.log.error({ err }, "shutting down after an error");
         else server.app.log.info({ signal }, "shutting down");
-        await server.close();
+        await server.close({ cancelStatementsAfterMs: STATEMENT_CANCEL_MS });
       });
     });
 
@@ -156,6 +165,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return 0;
+      // No command given: the help, already written to stderr, says what is wrong.
+      if (err.code === "commander.help") return 2;
       io.stderr(`stampd: ${err.message.replace(/^error: /, "")}\n`);
       return 2;
     } else if (err instanceof UsageError || err instanceof ConfigError) {

@@ -3,8 +3,9 @@
 import type { Config } from "../config.js";
 import { openDatabase } from "../db/client.js";
 import { migrate } from "../db/migrate.js";
-import { EmbeddedBusyError, lockEmbedded, readControlFile } from "../db/embedded-lock.js";
-import { operationPath, type Operation } from "../admin/operations.js";
+import { EmbeddedBusyError, lockEmbedded, readControlFile, type ControlFile } from "../db/embedded-lock.js";
+import { ZodError } from "zod";
+import { operationPath, parseInput, type Operation } from "../admin/operations.js";
 import { createServices } from "../services.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
 
@@ -12,12 +13,14 @@ import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js
 export class UsageError extends Error {}
 
 export async function runOperation(config: Config, op: Operation, rawInput: Record<string, unknown>): Promise<unknown> {
-  const parsed = op.input.safeParse(rawInput);
-  if (!parsed.success) {
-    const i = parsed.error.issues[0]!;
+  let input: Record<string, unknown>;
+  try {
+    input = parseInput(op, rawInput);
+  } catch (err) {
+    if (!(err instanceof ZodError)) throw err;
+    const i = err.issues[0]!;
     throw new UsageError(`${i.path.length ? `--${kebab(String(i.path[0]))}: ` : ""}${i.message}`);
   }
-  const input = parsed.data as Record<string, unknown>;
   if (config.DATABASE_URL) return runDirect(config, op, input);
   let release: () => Promise<void>;
   try {
@@ -52,6 +55,7 @@ async function runRemote(config: Config, op: Operation, input: Record<string, un
   const control = readControlFile(config.DATA_DIR);
   if (!control)
     throw new Error(`the embedded database in ${config.DATA_DIR} is in use, but no running server answers for it; retry in a few seconds`);
+  await expectAnswer(control);
   const { path, rest } = operationPath(op, input);
   const url = new URL(path, control.url);
   const init: RequestInit = { method: op.method, headers: { authorization: `Bearer ${control.token}` } };
@@ -68,6 +72,29 @@ async function runRemote(config: Config, op: Operation, input: Record<string, un
   if (res.ok) return body;
   if (res.status === 400 || res.status === 404 || res.status === 409) throw new UsageError(body.message ?? res.statusText);
   throw new Error(`server answered ${res.status}: ${body.message ?? res.statusText}`);
+}
+
+/** How long the server holding the database gets to show it is alive before a command gives up. */
+const ALIVE_TIMEOUT_MS = 5_000;
+
+/**
+ * Fails unless the server holding the lock answers: a stopped or frozen server keeps its lock (and
+ * must), so a command neither waits on it forever nor takes the database from it.
+ */
+async function expectAnswer(control: ControlFile): Promise<void> {
+  try {
+    const res = await fetch(new URL("/healthz", control.url), { signal: AbortSignal.timeout(ALIVE_TIMEOUT_MS) });
+    await res.body?.cancel();
+  } catch (err) {
+    const why =
+      (err as Error).name === "TimeoutError"
+        ? `did not answer within ${ALIVE_TIMEOUT_MS / 1000} s`
+        : `did not answer (${(err as Error).message})`;
+    throw new Error(
+      `the server holding the embedded database (pid ${control.pid}, ${control.url}) ${why}; nothing was changed. ` +
+        "A stopped or frozen server keeps the database until it runs again or exits.",
+    );
+  }
 }
 
 export const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -5,7 +5,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
-import { PGlite } from "@electric-sql/pglite";
+import { createPGlite } from "./pglite-fs.js";
+import { diskShortage, ShuttingDownError } from "./refusals.js";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient, type Prisma as P } from "../generated/prisma/client.js";
@@ -33,6 +34,18 @@ export interface Database extends Sql {
   prisma: PrismaClient;
   /** Runs `fn` on one connection held for its whole duration. */
   session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Why writes fail now, or null (for /readyz): on the embedded database, too little free disk
+   * space; on PostgreSQL, a ledger write that failed for lack of space or an I/O error, until a
+   * probe write succeeds again.
+   */
+  writeProblem(): Promise<string | null>;
+  /**
+   * For shutdown, once the grace period for requests in flight is nearly over: refuses every new
+   * statement and cancels those running, so that they roll back and their requests get an answer
+   * (an error) instead of committing after the process has gone. Repeats until `close`.
+   */
+  cancelStatements(): void;
   /** Connections in use and idle (PostgreSQL only), for metrics. */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -75,18 +88,69 @@ function statementNames(): (text: string) => string {
   };
 }
 
+/**
+ * SQLSTATEs of a write the server could not store: disk_full, and the other insufficient-resources
+ * errors of storage (53000), and io_error.
+ */
+const STORAGE_FAILURES = new Set(["53000", "53100", "58030"]);
+
+/**
+ * A write that needs new space in the database's tablespace: a temporary table's file and its
+ * catalog rows. It runs only while writes are known to fail, so it costs nothing otherwise.
+ */
+const WRITE_PROBE = "BEGIN; CREATE TEMP TABLE stampd_write_probe (x int) ON COMMIT DROP; INSERT INTO stampd_write_probe VALUES (1); COMMIT";
+
 function openPostgres(connectionString: string, max: number): Database {
   const pool = new pg.Pool({ connectionString, max });
   // An idle connection that the server drops must not crash the process.
   pool.on("error", () => {});
   const nameOf = statementNames();
+  let storageFailure: string | null = null;
+  // The server process of each connection, for pg_cancel_backend.
+  const backends = new Set<pg.PoolClient>();
+  pool.on("connect", (client) => backends.add(client));
+  pool.on("remove", (client) => backends.delete(client));
+  let cancelling: NodeJS.Timeout | undefined;
+  const cancelRunning = async () => {
+    const pids = [...backends].map((c) => (c as unknown as { processID: number }).processID);
+    // On a connection of its own: the pool's may all be busy with what is to be cancelled.
+    const canceller = new pg.Client({ connectionString });
+    try {
+      await canceller.connect();
+      await canceller.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [pids]);
+    } catch {
+      // The database may be gone already; then nothing of ours runs there.
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  };
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: (q) => nameOf(q.sql) }) });
   return {
     kind: "postgres",
     prisma,
     async query<T>(statement: P.Sql) {
       const text = statement.text; // built anew on every read
-      return (await pool.query({ name: nameOf(text), text, values: statement.values })).rows as T[];
+      if (cancelling) throw new ShuttingDownError();
+      try {
+        return (await pool.query({ name: nameOf(text), text, values: statement.values })).rows as T[];
+      } catch (err) {
+        if (STORAGE_FAILURES.has((err as { code?: string }).code ?? "")) storageFailure = (err as Error).message;
+        throw err;
+      }
+    },
+    async writeProblem() {
+      if (!storageFailure) return null;
+      const client = await pool.connect();
+      try {
+        await client.query(WRITE_PROBE);
+        storageFailure = null;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        return `writes failing: ${(err as Error).message}`;
+      } finally {
+        client.release();
+      }
+      return null;
     },
     async session(fn) {
       const client = await pool.connect();
@@ -99,10 +163,18 @@ function openPostgres(connectionString: string, max: number): Database {
         client.release();
       }
     },
+    cancelStatements() {
+      if (cancelling) return;
+      void cancelRunning();
+      // Statements that were waiting for a connection start after this one: cancel them too.
+      cancelling = setInterval(() => void cancelRunning(), 250);
+    },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await prisma.$disconnect();
+      // Ends once every connection is back, so cancelling goes on until then.
       await pool.end();
+      clearInterval(cancelling);
     },
   };
 }
@@ -115,7 +187,8 @@ export function pgliteDir(dataDir: string): string {
 async function openPGlite(dataDir: string): Promise<Database> {
   const dir = pgliteDir(dataDir);
   mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  const shutdown = { cancelling: false };
+  const db = await createPGlite(dir, shutdown);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
   return {
     kind: "pglite",
@@ -127,6 +200,10 @@ async function openPGlite(dataDir: string): Promise<Database> {
         exec: async (sql) => void (await db.exec(sql)),
         query: async (sql, params) => (await db.query(sql, params)).rows as never,
       }),
+    writeProblem: async () => diskShortage(dir),
+    // One connection, running one statement at a time to its end within milliseconds, never
+    // waiting on a lock: "cancelling" is refusing the statements queued behind it (createPGlite).
+    cancelStatements: () => void (shutdown.cancelling = true),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     async close() {
       await prisma.$disconnect();

@@ -1,31 +1,33 @@
 // The embedded database may be opened by one process only. Whoever opens it (the server, or a CLI
-// command when no server runs) holds this lock; the server also leaves a control file beside it
+// command when no server runs) holds an advisory lock on DATA_DIR/stampd.lock, taken through the
+// kernel (an open-file-description lock): it lasts as long as the holder's open file, so a paused
+// or stalled holder keeps it however long it stalls, and the kernel frees it the moment the holder
+// dies, so a restart after a crash needs no wait. The server also leaves a control file beside it
 // so that CLI commands can ask it to do their work instead (src/cli/run-operation.ts).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import lockfile from "proper-lockfile";
+import { tryLock } from "fs-native-extensions";
+import { makeDataDirPrivate } from "./data-dir.js";
 
 export class EmbeddedBusyError extends Error {}
 
-function lockTarget(dataDir: string): string {
-  const dir = path.resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-const LOCK_OPTIONS = { stale: 15_000, update: 5_000, realpath: false, lockfilePath: "" };
+const lockPath = (dataDir: string) => path.join(path.resolve(dataDir), "stampd.lock");
 
 /** Takes the lock or throws EmbeddedBusyError; returns its release. */
 export async function lockEmbedded(dataDir: string): Promise<() => Promise<void>> {
-  const dir = lockTarget(dataDir);
-  try {
-    return await lockfile.lock(dir, { ...LOCK_OPTIONS, lockfilePath: path.join(dir, "stampd.lock"), onCompromised: () => {} });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ELOCKED") {
-      throw new EmbeddedBusyError(`the embedded database in ${dir} is in use by another stampd process`);
-    }
-    throw err;
+  const dir = path.resolve(dataDir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = lockPath(dir);
+  // Versions before this lock kept an empty directory of this name (proper-lockfile's).
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) rmdirSync(file);
+  const fd = openSync(file, "a", 0o600);
+  if (!tryLock(fd)) {
+    closeSync(fd);
+    throw new EmbeddedBusyError(`the embedded database in ${dir} is in use by another stampd process`);
   }
+  makeDataDirPrivate(dir);
+  // Closing the file drops the lock.
+  return async () => closeSync(fd);
 }
 
 export interface ControlFile {

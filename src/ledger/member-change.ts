@@ -1,20 +1,24 @@
 // A change of a member's balance in a pool (save, use), as one ledger statement (statement.ts):
 // resolve or register the member, change the balance only if the result stays within
 // 0..maximum, and write the ledger row (and, through statement.ts, its webhook event). Concurrent calls serialise on the rows they touch
-// (counter, then member, then account) and never lose an update; the CHECK constraints on
+// (member, then account, then the store's daily counter) and never lose an update; the CHECK constraints on
 // ledger_account are the backstop.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
-import type { Gate, Idempotency, MemberChangeOutcome, MemberRef } from "./types.js";
+import type { Idempotency, MemberChangeOutcome, MemberRef } from "./types.js";
+import type { WriteGate } from "../stores/gate.js";
 import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement, WRITE_ONE_ENTRY } from "./statement.js";
 
 export interface MemberChange {
-  gate: Gate;
+  gate: WriteGate;
   /** The store the caller names (its webhook gets the events). */
   storeId: number;
   member: MemberRef;
-  /** Register an unknown phone as a new member (save does, as the original tablet flow did). */
+  /**
+   * Register an unknown phone as a new member, and open the account of a phone new to the pool
+   * (save does, as the original tablet flow did). Otherwise the member must be known to the pool.
+   */
   register: boolean;
   /** Signed: > 0 credits, < 0 debits. */
   delta: number;
@@ -30,7 +34,7 @@ export async function changeMemberBalance(db: Sql, c: MemberChange): Promise<Mem
     idempotency: c.idempotency,
     action: c.kind.toUpperCase(),
     work: Prisma.sql`
-    ${findMember("holder", c.member)},
+    ${findMember("holder", c.member, c.register && "phone" in c.member ? "anywhere" : "pool")},
     ${foundOrRegistered("holder", c.member, c.register ? "go" : null)},
     target AS (SELECT go.store_id, go.pool_id, holder.id AS member_id FROM go, holder),
     account AS (${c.delta > 0 ? credit(c.delta) : debit(c.delta)}),
@@ -57,7 +61,7 @@ function credit(delta: number): Prisma.Sql {
       RETURNING a.id, a.balance`;
 }
 
-/** Takes from the member's account only if it holds enough; no account means a balance of 0. */
+/** Takes from the member's account only if it holds enough. */
 function debit(delta: number): Prisma.Sql {
   return Prisma.sql`
       UPDATE ledger_account a SET balance = a.balance + ${delta}::int, updated_at = now()

@@ -4,23 +4,23 @@ import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, GateRow, MemberRef } from "./types.js";
+import { memberKnown } from "./statement.js";
 
-function memberMatch(m: MemberRef): Prisma.Sql {
-  return "phone" in m ? Prisma.sql`phone = ${m.phone}::text` : Prisma.sql`id = ${m.memberNo}::int`;
-}
+/** CTE `m`: the member, when known to the gate's pool (it has an account there). */
+const knownMember = (member: MemberRef) => Prisma.sql`m AS (${memberKnown(member, Prisma.sql`(SELECT pool_id FROM gate)`)})`;
 
 export interface BalanceRead {
   gate: GateRow | null;
-  /** Null when no such member exists. */
+  /** Null when the pool does not know the member (whether or not another pool does). */
   memberNo: number | null;
   balance: number;
 }
 
-/** A member's balance in the gate's pool; 0 when the member never transacted there. */
+/** A member's balance in the gate's pool. */
 export async function readMemberBalance(db: Sql, gate: Gate, member: MemberRef): Promise<BalanceRead> {
   const [row] = await db.query<{ gate: GateRow | null; member_no: number | null; balance: number | null }>(Prisma.sql`
     WITH ${gate},
-    m AS (SELECT id FROM member WHERE ${memberMatch(member)})
+    ${knownMember(member)}
     SELECT to_jsonb(gate) AS gate, m.id AS member_no, a.balance
       FROM (SELECT 1) one
       LEFT JOIN gate ON true
@@ -56,7 +56,7 @@ export async function readMemberHistory(
   const offset = (page.number - 1) * page.size;
   const [row] = await db.query<{ gate: GateRow | null; member_no: number | null; entries: HistoryEntry[] | null }>(Prisma.sql`
     WITH ${gate},
-    m AS (SELECT id FROM member WHERE ${memberMatch(member)}),
+    ${knownMember(member)},
     rows AS (
       SELECT e.id, s.login_id, COALESCE(NULLIF(s.place, ''), s.name) AS place, e.kind, e.delta,
              to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS date

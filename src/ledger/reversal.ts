@@ -9,11 +9,12 @@
 // the first undid a save. The unique index on `reverses_id` is the backstop.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
-import type { Gate, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import type { Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import type { WriteGate } from "../stores/gate.js";
 import { findMember, INT_MAX, runLedgerStatement, WRITE_ONE_ENTRY } from "./statement.js";
 
 export interface Reversal {
-  gate: Gate;
+  gate: WriteGate;
   /** The store the caller names (its webhook gets the events). */
   storeId: number;
   /** The member whose row it must be. */

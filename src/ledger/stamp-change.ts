@@ -250,23 +250,37 @@ export interface StampFields {
   domain?: string | null;
 }
 
-const FIELD_COLUMNS: Record<keyof StampFields, { column: StampColumn; type: "text" | "boolean" }> = {
-  active: { column: "active", type: "boolean" },
-  userId: { column: "user_id", type: "text" },
-  userName: { column: "user_name", type: "text" },
-  userPhone: { column: "user_phone", type: "text" },
-  userEmail: { column: "user_email", type: "text" },
-  userEtc1: { column: "user_etc1", type: "text" },
-  userEtc2: { column: "user_etc2", type: "text" },
-  memo: { column: "memo", type: "text" },
-  domain: { column: "domain", type: "text" },
+/**
+ * Each field's column, type and value on a new stamp when not given (the column's default). The
+ * statements take every field as a parameter with a flag saying whether it was given, so that
+ * their text is the same whatever fields a call gives: PostgreSQL keeps a prepared statement per
+ * text and connection, and a text per combination of fields let callers grow its memory at will.
+ */
+const FIELD_COLUMNS: Record<keyof StampFields, { column: StampColumn; type: "text" | "boolean"; fresh: Prisma.Sql }> = {
+  active: { column: "active", type: "boolean", fresh: Prisma.sql`true` },
+  userId: { column: "user_id", type: "text", fresh: Prisma.sql`NULL` },
+  userName: { column: "user_name", type: "text", fresh: Prisma.sql`NULL` },
+  userPhone: { column: "user_phone", type: "text", fresh: Prisma.sql`NULL` },
+  userEmail: { column: "user_email", type: "text", fresh: Prisma.sql`NULL` },
+  userEtc1: { column: "user_etc1", type: "text", fresh: Prisma.sql`NULL` },
+  userEtc2: { column: "user_etc2", type: "text", fresh: Prisma.sql`NULL` },
+  memo: { column: "memo", type: "text", fresh: Prisma.sql`NULL` },
+  domain: { column: "domain", type: "text", fresh: Prisma.sql`NULL` },
 };
 
-/** The given fields as columns and typed values. */
-function given(fields: StampFields): { column: StampColumn; value: Prisma.Sql }[] {
-  return (Object.keys(FIELD_COLUMNS) as (keyof StampFields)[])
-    .filter((k) => fields[k] !== undefined)
-    .map((k) => ({ column: FIELD_COLUMNS[k].column, value: Prisma.sql`${fields[k]}::${Prisma.raw(FIELD_COLUMNS[k].type)}` }));
+/**
+ * Every field's column and value: the given value, or `otherwise` (the column as it is, or as a
+ * new stamp has it) when the field is not given.
+ */
+function fieldValues(fields: StampFields, otherwise: (f: { column: StampColumn; fresh: Prisma.Sql }) => Prisma.Sql) {
+  return (Object.keys(FIELD_COLUMNS) as (keyof StampFields)[]).map((k) => {
+    const f = FIELD_COLUMNS[k];
+    const type = Prisma.raw(f.type);
+    return {
+      column: f.column,
+      value: Prisma.sql`CASE WHEN ${fields[k] !== undefined}::boolean THEN ${fields[k] ?? null}::${type} ELSE ${otherwise(f)} END`,
+    };
+  });
 }
 
 export interface NewStamp extends StampFields {
@@ -283,7 +297,7 @@ const badPeriod = (from: Prisma.Sql, until: Prisma.Sql) =>
 
 /** Issues a card of the gate's store to a customer: a new account (balance 0) and its stamp. */
 export async function openStamp(db: Sql, gate: Gate, s: NewStamp): Promise<StampOutcome & { stampIdx: number | null }> {
-  const fields = given(s);
+  const fields = fieldValues(s, (f) => f.fresh);
   const [row] = await db.query<{ gate: GateRow | null; refusal: StampRefusal | null; stamp_idx: number | null }>(Prisma.sql`
     WITH ${gate},
     card AS (SELECT c.id, c.max_stamps FROM card c JOIN gate ON c.store_id = gate.store_id AND gate.allowed WHERE c.id = ${s.cardIdx}::int),
@@ -327,6 +341,7 @@ export interface StampUpdate extends StampFields {
 export async function updateStamp(db: Sql, ctx: StampContext, stampIdx: number, u: StampUpdate): Promise<StampOutcome> {
   const cardIdx = u.cardIdx ?? null;
   const stamps = u.stamps ?? null;
+  const resetPin = u.resetPin ?? false;
   const datesGiven = u.validFrom !== undefined || u.validUntil !== undefined;
   const changes: Partial<Record<StampColumn, Prisma.Sql>> = {
     card_id: Prisma.sql`v.new_card_id`,
@@ -334,8 +349,8 @@ export async function updateStamp(db: Sql, ctx: StampContext, stampIdx: number, 
     valid_until: Prisma.sql`v.new_until`,
     used: Prisma.sql`v.new_used`,
     used_at: Prisma.sql`CASE WHEN v.new_used = target.used THEN target.used_at WHEN v.new_used THEN now() END`,
-    ...Object.fromEntries(given(u).map((f) => [f.column, f.value])),
-    ...(u.resetPin ? { pin_hash: Prisma.sql`NULL` } : {}),
+    ...Object.fromEntries(fieldValues(u, (f) => Prisma.raw(`target.${f.column}`)).map((f) => [f.column, f.value])),
+    pin_hash: Prisma.sql`CASE WHEN ${resetPin}::boolean THEN NULL ELSE target.pin_hash END`,
   };
   return runOnStamp(
     db,
@@ -362,6 +377,11 @@ export async function updateStamp(db: Sql, ctx: StampContext, stampIdx: number, 
     ),
     ${writeAccount(Prisma.sql`v.new_balance`, Prisma.sql`v.new_max`)},
     ${writeStamp(changes)},
+    pin_unlocked AS (
+      -- A new PIN starts with no wrong guesses: the lock of the old one must not keep the owner out.
+      DELETE FROM page_throttle t USING verdict v, target
+       WHERE ${resetPin}::boolean AND v.refusal IS NULL AND t.stamp_id = target.id AND t.secret = 'pin'
+    ),
     ${writeEntries(
       Prisma.sql`
         SELECT n, kind, delta FROM verdict v, target, account,

@@ -1,12 +1,14 @@
 // The one shape of every statement that changes members' balances (save, use, transfer,
 // reversal): a single SQL statement that runs the caller's gate, looks up an earlier answer for a
 // reused idempotency key, does the operation's work only when the gate allows it and the key is
-// new, records the key with the row it wrote and queues the webhook event of each row written
-// (the outbox, src/webhooks/events.ts) when the store has a webhook. Each operation supplies only
-// its work (CTEs) and why it changed nothing; everything else lives here once.
+// new, records the key with the row it wrote, counts the call against the store's daily limit
+// last (src/stores/gate.ts) and queues the webhook event of each row written (the outbox,
+// src/webhooks/events.ts) when the store has a webhook. Each operation supplies only its work
+// (CTEs) and why it changed nothing; everything else lives here once.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
-import type { ChangeAnswer, Gate, GateRow, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import type { ChangeAnswer, GateRow, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import { DAILY_LIMIT_REACHED, type WriteGate } from "../stores/gate.js";
 import { hasSqlState, isUniqueViolation } from "./pg-errors.js";
 import { queuePointEvent, refuseIfWebhook, WEBHOOK_REGISTERED } from "../webhooks/events.js";
 import { ledgerWrites } from "../metrics.js";
@@ -15,7 +17,7 @@ import { ledgerWrites } from "../metrics.js";
 export const INT_MAX = 2147483647;
 
 export interface LedgerStatement {
-  gate: Gate;
+  gate: WriteGate;
   /** The store the caller names: the one whose webhook gets the events of the rows written. */
   storeId: number;
   idempotency?: Idempotency;
@@ -83,7 +85,9 @@ export async function runLedgerStatement<Refusal extends string>(db: Sql, s: Led
         attempt--; // Not a race: this happens once at most.
         continue;
       }
-      if (attempt < ATTEMPTS && races.some((c) => isUniqueViolation(err, c))) continue;
+      // The counter refused the call after the work was done (the limit was reached meanwhile):
+      // the work was rolled back, and run again the gate sees the counter full and refuses it.
+      if (attempt < ATTEMPTS && (hasSqlState(err, DAILY_LIMIT_REACHED) || races.some((c) => isUniqueViolation(err, c)))) continue;
       throw err;
     }
   }
@@ -97,14 +101,19 @@ async function run(db: Sql, s: LedgerStatement, events: boolean): Promise<Row> {
     ? Prisma.sql`remembered AS (
       INSERT INTO idempotency_key (store_id, key, fingerprint, entry_id)
       SELECT go.store_id, ${k.key}::text, ${k.fingerprint}::text, applied.entry_id FROM go, applied
+      RETURNING key
     ),`
     : Prisma.empty;
+  // The work, and the key's record (which may wait for a concurrent call's record of the same
+  // key), are done before the counter is counted: reading them makes the counter's update wait.
+  const workDone = Prisma.sql`(SELECT count(*) FROM applied) ${k ? Prisma.sql`+ (SELECT count(*) FROM remembered)` : Prisma.empty} >= 0`;
   const rows = await db.query<Row>(Prisma.sql`
-    WITH ${s.gate},
+    WITH ${s.gate.gate},
     ${prior}
     go AS (SELECT store_id, pool_id FROM gate WHERE allowed ${k ? Prisma.sql`AND NOT EXISTS (SELECT 1 FROM prior)` : Prisma.empty}),
     ${s.work},
     ${remembered}
+    ${s.gate.count(workDone)},
     event AS (${
       events
         ? queuePointEvent(s.action, {
@@ -118,7 +127,9 @@ async function run(db: Sql, s: LedgerStatement, events: boolean): Promise<Row> {
           })
         : refuseIfWebhook({ from: Prisma.sql`written`, storeId: Prisma.sql`written.store_id` })
     })
-    SELECT to_jsonb(gate) AS gate, ${k ? Prisma.sql`(SELECT to_jsonb(prior) FROM prior)` : Prisma.sql`NULL::jsonb`} AS prior,
+    SELECT to_jsonb(gate) || jsonb_build_object('within_limit', EXISTS (SELECT 1 FROM usage)) AS gate,
+           CASE WHEN go.store_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM usage) THEN daily_limit_reached() END AS limit_reached,
+           ${k ? Prisma.sql`(SELECT to_jsonb(prior) FROM prior)` : Prisma.sql`NULL::jsonb`} AS prior,
            to_jsonb(applied) AS applied, EXISTS (SELECT 1 FROM event) AS queued,
            CASE WHEN go.store_id IS NOT NULL AND applied.entry_id IS NULL THEN (${s.refusal}) END AS refusal
       FROM (SELECT 1) one
@@ -169,8 +180,8 @@ function isRefusal<R extends string>(out: LedgerOutcome<R>): boolean {
 }
 
 /**
- * A statement reads the database as it was when it began. Calls of one store queue on its usage
- * counter, so a retry sent while the first call with its key was still running waits for it
+ * A statement reads the database as it was when it began. Calls on one member queue on its
+ * account, so a retry sent while the first call with its key was still running waits for it
  * and then may be refused for what that call did (already reversed, balance now too small)
  * without having seen its key. A fresh look at the key tells a refusal from a replay.
  */
@@ -196,10 +207,26 @@ export const WRITE_ONE_ENTRY = Prisma.sql`
         FROM written
     )`;
 
-/** CTE `<name>_found`: the member named by `ref`, when known. */
-export function findMember(name: string, ref: MemberRef): Prisma.Sql {
-  const match = "phone" in ref ? Prisma.sql`phone = ${ref.phone}::text` : Prisma.sql`id = ${ref.memberNo}::int`;
-  return Prisma.sql`${Prisma.raw(name)}_found AS (SELECT id FROM member WHERE ${match})`;
+/**
+ * Where a member must be known to be found: `pool`, with an account in the pool of `go` (a pool
+ * sees only its own members: shared/spec/migration.md, "Member privacy between pools"), or
+ * `anywhere`, for a phone that the call registers in the pool when it is new there.
+ */
+export type KnownIn = "pool" | "anywhere";
+
+/** CTE `<name>_found`: the member named by `ref`, when known where `known` says. */
+export function findMember(name: string, ref: MemberRef, known: KnownIn = "pool"): Prisma.Sql {
+  return Prisma.sql`${Prisma.raw(name)}_found AS (${memberKnown(ref, known === "pool" ? Prisma.sql`(SELECT pool_id FROM go)` : null)})`;
+}
+
+/** The member named by `ref` (column `id`), when it has an account in `poolId` (any member with null). */
+export function memberKnown(ref: MemberRef, poolId: Prisma.Sql | null): Prisma.Sql {
+  const match = "phone" in ref ? Prisma.sql`m.phone = ${ref.phone}::text` : Prisma.sql`m.id = ${ref.memberNo}::int`;
+  const inPool =
+    poolId === null
+      ? Prisma.empty
+      : Prisma.sql`AND EXISTS (SELECT 1 FROM ledger_account a WHERE a.pool_id = ${poolId} AND a.member_id = m.id)`;
+  return Prisma.sql`SELECT m.id FROM member m WHERE ${match} ${inPool}`;
 }
 
 /**

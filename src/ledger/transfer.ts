@@ -12,11 +12,12 @@
 // the locks are held, so that per account, row ids keep the order in which balances changed.
 import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../db/client.js";
-import type { Gate, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import type { Idempotency, LedgerOutcome, MemberRef } from "./types.js";
+import type { WriteGate } from "../stores/gate.js";
 import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement } from "./statement.js";
 
 export interface Transfer {
-  gate: Gate;
+  gate: WriteGate;
   /** The store the caller names (its webhook gets the events). */
   storeId: number;
   giver: MemberRef;
@@ -40,7 +41,7 @@ export async function transferBetweenMembers(db: Sql, t: Transfer): Promise<Tran
     races: ["ledger_account_pool_id_member_id_key"],
     work: Prisma.sql`
     ${findMember("giver", t.giver)},
-    ${findMember("receiver", t.receiver)},
+    ${findMember("receiver", t.receiver, newPhone ? "anywhere" : "pool")},
     parties AS (
       SELECT go.store_id, go.pool_id, g.id AS giver_id, r.id AS receiver_id
         FROM go JOIN giver_found g ON true LEFT JOIN receiver_found r ON true

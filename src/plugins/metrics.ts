@@ -27,6 +27,12 @@ export default fp<MetricsDeps>(async (app, { registry, db }) => {
     labelNames,
     registers: [registry],
   });
+  const answers = new Counter({
+    name: "stampd_api_answers_total",
+    help: "OPEN API and stamp API answers, by API (open, stamp) and the answer's code (OPEN API success: OK; stamp API success: 0)",
+    labelNames: ["api", "code"] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: "stampd_db_pool_connections",
     help: "Database connections held by the pool, in use or idle",
@@ -51,6 +57,7 @@ export default fp<MetricsDeps>(async (app, { registry, db }) => {
     const labels = { method: request.method, route: request.routeOptions.url ?? UNMATCHED, status: reply.statusCode };
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
+    if (request.apiAnswer) answers.inc({ api: request.apiAnswer.api, code: request.apiAnswer.code });
     done();
   });
 

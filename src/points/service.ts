@@ -10,7 +10,7 @@ import { readMemberBalance, readMemberHistory, type HistoryEntry } from "../ledg
 import { reverseEntry, type ReversalOutcome } from "../ledger/reversal.js";
 import { transferBetweenMembers, type TransferOutcome } from "../ledger/transfer.js";
 import type { ChangeAnswer, GateRow, MemberChangeOutcome, MemberRef } from "../ledger/types.js";
-import { openApiGate, type OpenGateRow } from "../stores/gate.js";
+import { openApiGate, openApiWriteGate, type OpenGateRow } from "../stores/gate.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
 import { rateLimitRejections } from "../metrics.js";
 import { digest } from "../secrets.js";
@@ -117,7 +117,7 @@ export class PointsService {
   ): Promise<{ memberNo: number; balance: number; to: { memberNo: number; balance: number } }> {
     const out = await transferBetweenMembers(this.db, {
       storeId: caller.storeId,
-      gate: this.gate(caller, this.countWithinUnit(t.count)),
+      gate: this.writeGate(caller, this.countWithinUnit(t.count)),
       giver: t.member,
       receiver: t.to,
       count: t.count,
@@ -131,7 +131,7 @@ export class PointsService {
   async cancel(caller: Caller, c: CancelRequest): Promise<{ memberNo: number; balance: number }> {
     const out = await reverseEntry(this.db, {
       storeId: caller.storeId,
-      gate: this.gate(caller),
+      gate: this.writeGate(caller),
       member: c.member,
       entryId: c.historyId,
       idempotency: idempotency(c.idempotencyKey, "cancel", c.member, c.historyId),
@@ -143,7 +143,7 @@ export class PointsService {
   private async change(caller: Caller, c: Change, kind: "save" | "use"): Promise<{ memberNo: number; balance: number }> {
     const out = await changeMemberBalance(this.db, {
       storeId: caller.storeId,
-      gate: this.gate(caller, this.countWithinUnit(c.count)),
+      gate: this.writeGate(caller, this.countWithinUnit(c.count)),
       member: c.member,
       register: kind === "save",
       delta: kind === "save" ? c.count : -c.count,
@@ -182,8 +182,14 @@ export class PointsService {
     }
   }
 
-  private gate(caller: Caller, validity?: Prisma.Sql) {
-    return openApiGate({ ...caller, timeZone: this.config.timeZone, validity });
+  /** The gate of a read or a refusal: counted first (it locks nothing else). */
+  private gate(caller: Caller) {
+    return openApiGate({ ...caller, timeZone: this.config.timeZone });
+  }
+
+  /** The gate of a change: counted after the change's own locks (src/stores/gate.ts). */
+  private writeGate(caller: Caller, validity?: Prisma.Sql) {
+    return openApiWriteGate({ ...caller, timeZone: this.config.timeZone, validity });
   }
 }
 

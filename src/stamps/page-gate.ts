@@ -2,7 +2,7 @@
 // an API key, and opens the one stamp it belongs to. The page's own reads and its on-site stamp
 // then run through the ledger's statements (readStamp, changeStamp) with the API's rules.
 import { Prisma } from "../generated/prisma/client.js";
-import { countGuess, type GuessCount } from "./page-throttle.js";
+import { countOnsiteGuess, type GuessCount } from "./page-throttle.js";
 
 export interface PageGateInput {
   pageCode: string;
@@ -11,14 +11,17 @@ export interface PageGateInput {
   at?: Date;
 }
 
-/** The stamp of the page (not deleted), its card's store, and today in the time zone. */
+/**
+ * The stamp of the page (not deleted) of an active store, its card's store, and today in the time
+ * zone. A deactivated store's pages are gone, as its API keys and auth code stop working.
+ */
 function page(g: PageGateInput, extra: Prisma.Sql = Prisma.empty): Prisma.Sql {
   return Prisma.sql`
     page AS (
-      SELECT s.id AS stamp_id, c.store_id, st.pool_id,
+      SELECT s.id AS stamp_id, s.card_id, c.store_id, st.pool_id,
              (COALESCE(${g.at ?? null}::timestamptz, now()) AT TIME ZONE ${g.timeZone}::text)::date AS today ${extra}
         FROM stamp s JOIN card c ON c.id = s.card_id JOIN store st ON st.id = c.store_id
-       WHERE s.page_code = ${g.pageCode}::text AND s.deleted_at IS NULL
+       WHERE s.page_code = ${g.pageCode}::text AND s.deleted_at IS NULL AND st.active
     )`;
 }
 
@@ -40,7 +43,7 @@ export function onSiteGate(g: PageGateInput & { password: string }): Prisma.Sql 
   const correct = Prisma.sql`, c.onsite_password IS NOT NULL
          AND sha256(convert_to(c.onsite_password, 'UTF8')) = sha256(convert_to(${g.password}::text, 'UTF8')) AS correct`;
   return Prisma.sql`${page(g, correct)},
-    ${countGuess("onsite_password", Prisma.sql`SELECT stamp_id, correct FROM page`, g.at)},
+    ${countOnsiteGuess(Prisma.sql`SELECT stamp_id, card_id, correct FROM page`, g.at)},
     gate AS (
       SELECT page.stamp_id, page.store_id, page.pool_id, page.today, guess.counted, guess.failures, guess.locked_until,
              COALESCE(guess.counted AND page.correct, false) AS allowed

@@ -19,6 +19,9 @@ export interface PageStamp {
 
 export const PIN_FORMAT = /^[0-9]{4,6}$/;
 
+/** A stamp whose page works: not deleted, of an active store (as src/stamps/page-gate.ts). */
+const LIVE = { deletedAt: null, card: { store: { active: true } } } as const;
+
 /** scrypt's cost: about 50 ms and 16 MiB per hash, so a stolen hash of a 4-6 digit PIN is slow to guess. */
 const SCRYPT: ScryptOptions & { keylen: number } = { N: 16384, r: 8, p: 1, keylen: 32 };
 
@@ -48,9 +51,9 @@ export class StampPageService {
     private readonly stamps: StampService,
   ) {}
 
-  /** The page of `pageCode`; null when there is none (or its stamp was deleted). */
+  /** The page of `pageCode`; null when there is none (or its stamp was deleted, or its store deactivated). */
   async find(pageCode: string): Promise<PageStamp | null> {
-    const s = await this.db.stamp.findFirst({ where: { pageCode, deletedAt: null }, select: { id: true, pinHash: true } });
+    const s = await this.db.stamp.findFirst({ where: { pageCode, ...LIVE }, select: { id: true, pinHash: true } });
     return s ? { stampIdx: s.id, pageCode, pinHash: s.pinHash } : null;
   }
 
@@ -70,7 +73,7 @@ export class StampPageService {
     if (!PIN_FORMAT.test(pin)) throw new RangeError("a PIN is 4 to 6 digits");
     const pinHash = await hashPin(pin);
     const { count } = await this.db.stamp.updateMany({
-      where: { id: p.stampIdx, pinHash: null, deletedAt: null },
+      where: { id: p.stampIdx, pinHash: null, ...LIVE },
       data: { pinHash, updatedAt: new Date() },
     });
     if (count === 1) p.pinHash = pinHash;
@@ -88,7 +91,10 @@ export class StampPageService {
     const guess = row!.guess;
     if (!guess.counted) return { ...guess, right: false };
     if (p.pinHash === null || !PIN_FORMAT.test(pin) || !(await pinMatches(pin, p.pinHash))) return { ...guess, right: false };
-    await this.db.pageThrottle.updateMany({ where: { stampId: p.stampIdx, secret: "pin" }, data: { failures: 0, lockedUntil: null } });
+    await this.db.pageThrottle.updateMany({
+      where: { stampId: p.stampIdx, secret: "pin" },
+      data: { failures: 0, lockedUntil: null, lockouts: 0 },
+    });
     return { counted: true, failures: 0, locked_until: null, right: true };
   }
 

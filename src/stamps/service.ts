@@ -53,6 +53,8 @@ export class StampError extends Error {
     readonly detail?: string,
     /** The caller's rate-limit state, when the call got that far. */
     readonly rate?: RateReport,
+    /** The API key's store, when the key was known. */
+    readonly storeId?: number,
   ) {
     super(detail ? `${reason}: ${detail}` : reason);
   }
@@ -79,10 +81,11 @@ const REFUSALS: Record<StampRefusal, { reason: StampFailure; detail?: string }> 
   },
 };
 
-/** A successful call's result and the caller's rate-limit state. */
+/** A successful call's result, the caller's rate-limit state and the API key's store. */
 export interface Answer<T> {
   result: T;
   rate: RateReport;
+  storeId: number;
 }
 
 export interface NewStampInput extends Omit<StampFields, "userId"> {
@@ -189,8 +192,8 @@ export class StampService {
   async reject(apiKey: string, failure: StampError): Promise<never> {
     const [row] = await this.db.query<{ gate: GateRow | null }>(Prisma.sql`
       WITH ${this.context(apiKey).gate} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`);
-    const rate = passGate(row!.gate);
-    throw new StampError(failure.reason, failure.detail, rate);
+    const { rate, storeId } = passGate(row!.gate);
+    throw new StampError(failure.reason, failure.detail, rate, storeId);
   }
 
   private async change(run: Promise<StampOutcome>): Promise<Answer<null>> {
@@ -200,14 +203,14 @@ export class StampService {
     return answer;
   }
 
-  /** Throws the gate's or the ledger's refusal, if any; otherwise the caller's rate-limit state. */
-  private settle(out: StampOutcome): { rate: RateReport } {
-    const rate = passGate(out.gate);
+  /** Throws the gate's or the ledger's refusal, if any; otherwise the caller's rate-limit state and store. */
+  private settle(out: StampOutcome): { rate: RateReport; storeId: number } {
+    const passed = passGate(out.gate);
     if (out.refusal) {
       const r = REFUSALS[out.refusal];
-      throw new StampError(r.reason, r.detail, rate);
+      throw new StampError(r.reason, r.detail, passed.rate, passed.storeId);
     }
-    return { rate };
+    return passed;
   }
 
   /** The server's own URL is stored as null (the default), so it follows PUBLIC_BASE_URL. */
@@ -233,22 +236,25 @@ export class StampService {
   }
 }
 
-/** Throws the gate's refusal, if it refused; otherwise the rate-limit state of the counted call. */
-function passGate(row: GateRow | null): RateReport {
+/** Throws the gate's refusal, if it refused; otherwise the rate-limit state of the counted call and the key's store. */
+function passGate(row: GateRow | null): { rate: RateReport; storeId: number } {
   const gate = row as unknown as StampGateRow | null;
   if (!gate) throw new StampError("unauthorized");
+  const storeId = gate.store_id;
   if (!gate.plan_ok) {
     throw new StampError(
       "plan_required",
       planAtLeast(gate.plan, API_PLAN)
         ? `a domain of its own needs plan ${CUSTOM_DOMAIN_PLAN} or higher (this account: ${gate.plan})`
         : `the stamp API needs plan ${API_PLAN} or higher (this account: ${gate.plan})`,
+      undefined,
+      storeId,
     );
   }
   const rate = rateReport(gate.windows!, gate.within_limit, gate.now);
   if (!gate.within_limit) {
     rateLimitRejections.inc({ api: "stamp" });
-    throw new StampError("rate_limited", undefined, rate);
+    throw new StampError("rate_limited", undefined, rate, storeId);
   }
-  return rate;
+  return { rate, storeId };
 }

@@ -54,11 +54,21 @@ export interface PostOptions {
   agents: { http: http.Agent; https: https.Agent };
 }
 
+/**
+ * `text` as PostgreSQL text can hold it, at most EXCERPT_CHARS: a NUL character (which a
+ * receiver may well send) is written `\0`. Were the attempt's row refused, its outcome would never
+ * be recorded, and the event would be sent again every lease, forever.
+ */
+function storable(text: string | null): string | null {
+  return text === null ? null : text.replaceAll("\0", "\\0").slice(0, EXCERPT_CHARS);
+}
+
 export async function postEvent(url: string, e: OutgoingEvent, secret: string, opts: PostOptions): Promise<AttemptResult> {
   const started = performance.now();
   const done = (r: Omit<AttemptResult, "durationMs">): AttemptResult => ({
     ...r,
-    error: r.error?.slice(0, EXCERPT_CHARS) ?? null,
+    error: storable(r.error),
+    responseExcerpt: storable(r.responseExcerpt),
     durationMs: Math.round(performance.now() - started),
   });
   try {

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z, ZodError } from "zod";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../../errors.js";
-import { operations, type Operation, type OperationContext } from "../../admin/operations.js";
+import { operations, parseInput, type Operation, type OperationContext } from "../../admin/operations.js";
 import { equalsConstantTime } from "../../secrets.js";
 import { isClientError, type AnswerError } from "../../plugins/errors.js";
 import { SECURITY } from "../../plugins/openapi.js";
@@ -81,6 +81,8 @@ export const adminRoutes =
       app.route({
         method: op.method,
         url: op.path,
+        // Operations are not pages: no HEAD, so that nothing but the method asked for runs.
+        exposeHeadRoute: false,
         config: { answerError: answerAdminError },
         schema: {
           tags: ["admin"],
@@ -94,7 +96,7 @@ export const adminRoutes =
         validatorCompiler: () => (data: unknown) => ({ value: data }),
         preHandler: authorize,
         handler: async (request) => {
-          const input = op.input.parse({
+          const input = parseInput(op, {
             ...(request.query as object),
             ...(request.body && typeof request.body === "object" ? request.body : {}),
             ...(request.params as object),

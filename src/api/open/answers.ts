@@ -2,6 +2,7 @@
 // `code` and Korean `msg`. This table is the spec's failure table.
 import type { FastifyRequest } from "fastify";
 import { isClientError, type AnswerError } from "../../plugins/errors.js";
+import { noteAnswer } from "../../plugins/api-answer.js";
 import { PointsError, type PointsFailure } from "../../points/service.js";
 
 export const FAILURES: Record<PointsFailure | "internal", { code: string; msg: string }> = {
@@ -37,9 +38,17 @@ export function failure(reason: PointsFailure | "internal", detail?: string): Fa
   return { result: false, code: f.code, msg: detail ? `${f.msg} (${detail})` : f.msg };
 }
 
+/** The code a success is logged and counted with (its answer carries none). */
+export const OK_CODE = "OK";
+
 /** Every error on an OPEN API route, including Fastify's own (bad JSON, body too large). */
-export const answerOpenError: AnswerError = (err: unknown, _request: FastifyRequest) => {
-  if (err instanceof PointsError) return { status: 200, body: failure(err.reason, err.detail), expected: true };
-  if (isClientError(err)) return { status: 200, body: failure("invalid_param", "body"), expected: true };
-  return { status: 200, body: failure("internal"), expected: false };
+export const answerOpenError: AnswerError = (err: unknown, request: FastifyRequest) => {
+  const answer =
+    err instanceof PointsError
+      ? { status: 200, body: failure(err.reason, err.detail), expected: true }
+      : isClientError(err)
+        ? { status: 200, body: failure("invalid_param", "body"), expected: true }
+        : { status: 200, body: failure("internal"), expected: false };
+  noteAnswer(request, "open", answer.body.code);
+  return answer;
 };

@@ -3,11 +3,11 @@
 // the order the spec answers them, after authentication, so that the first problem found names
 // the failure code.
 import { z } from "zod";
-import type { CountryCode } from "libphonenumber-js";
-import { normalizeMobile } from "../../phone.js";
+import { normalizeMobile, type PhonePolicy } from "../../phone.js";
 import type { MemberRef } from "../../ledger/types.js";
-import { INT_MAX } from "../../ledger/statement.js";
+import { nulPath, recordId, wholeNumber } from "../../input.js";
 import { PointsError } from "../../points/service.js";
+import { isParamsBody } from "../wire.js";
 
 const scalar = z.union([z.string(), z.number()]);
 
@@ -37,16 +37,18 @@ export const historyWire = z.looseObject({
 
 export type WireParams = Record<string, unknown>;
 
-/** A positive whole number given as a number or as decimal digits. */
-const positiveInt = z
-  .union([
-    z.number(),
-    z
-      .string()
-      .regex(/^\s*\d+\s*$/)
-      .transform(Number),
-  ])
-  .pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
+/**
+ * The parameters' shapes, after authentication: a body that is not an object, or a parameter
+ * that is not one value (`count=1&count=2`, a JSON object) or holds a NUL character, is
+ * INVALID_PARAM naming it.
+ */
+export function checkWire(wire: z.ZodType, body: unknown, p: WireParams): void {
+  if (!isParamsBody(body)) throw new PointsError("invalid_param", "body");
+  const nul = nulPath(p);
+  if (nul) throw new PointsError("invalid_param", String(nul[0]));
+  const checked = wire.safeParse(p);
+  if (!checked.success) throw new PointsError("invalid_param", String(checked.error.issues[0]!.path[0] ?? "body"));
+}
 
 export interface Caller {
   storeId: number;
@@ -55,61 +57,63 @@ export interface Caller {
 
 /** The store's credentials, or null when they are missing or malformed (AUTH_FAILED). */
 export function parseCaller(p: WireParams): Caller | null {
-  const id = positiveInt.safeParse(p.id);
+  const id = recordId.safeParse(p.id);
   const code = p.auth_code;
-  if (!id.success || id.data > INT_MAX || typeof code !== "string" || code === "") return null;
+  if (!id.success || typeof code !== "string" || code === "") return null;
   return { storeId: id.data, authCode: code };
 }
 
 const str = (v: unknown) => (typeof v === "number" ? String(v) : typeof v === "string" ? v : undefined);
 
 /** The member named by `type` and `number`; throws the PointsError that the spec names. */
-export function parseMember(p: WireParams, region: CountryCode): MemberRef {
+export function parseMember(p: WireParams, phones: PhonePolicy): MemberRef {
   if (str(p.device) !== "openapi") throw new PointsError("invalid_param", "device");
-  return memberNamed(p, "type", "number", region);
+  return memberNamed(p, "type", "number", phones);
 }
 
 /** The receiver of a transfer, named by `to_type` and `to_number` as the giver is by `type` and `number`. */
-export function parseReceiver(p: WireParams, region: CountryCode): MemberRef {
-  return memberNamed(p, "to_type", "to_number", region);
+export function parseReceiver(p: WireParams, phones: PhonePolicy): MemberRef {
+  return memberNamed(p, "to_type", "to_number", phones);
 }
 
-function memberNamed(p: WireParams, typeName: string, numberName: string, region: CountryCode): MemberRef {
+function memberNamed(p: WireParams, typeName: string, numberName: string, phones: PhonePolicy): MemberRef {
   const type = str(p[typeName]) ?? "phone";
   if (type !== "phone" && type !== "no") throw new PointsError("invalid_param", typeName);
   const number = str(p[numberName])?.trim();
   if (!number) throw new PointsError("invalid_param", numberName);
   if (type === "no") {
-    const no = positiveInt.safeParse(number);
-    if (!no.success || no.data > INT_MAX) throw new PointsError("invalid_param", numberName);
+    const no = recordId.safeParse(number);
+    if (!no.success) throw new PointsError("invalid_param", numberName);
     return { memberNo: no.data };
   }
-  const phone = normalizeMobile(number, region);
+  const phone = normalizeMobile(number, phones);
   if (!phone) throw new PointsError("invalid_phone");
   return { phone };
 }
 
 /** `history_id` of a reversal: a history row's `id`. */
 export function parseHistoryId(p: WireParams): number {
-  const id = positiveInt.safeParse(p.history_id);
-  if (!id.success || id.data > INT_MAX) throw new PointsError("invalid_param", "history_id");
+  const id = recordId.safeParse(p.history_id);
+  if (!id.success) throw new PointsError("invalid_param", "history_id");
   return id.data;
 }
 
 /** `count` of save and use: a whole number >= 1 (its ceiling depends on the store's unit). */
 export function parseChangeCount(p: WireParams): number {
-  const count = positiveInt.safeParse(p.count);
-  if (!count.success || count.data > INT_MAX) throw new PointsError("invalid_count");
+  const count = wholeNumber(1).safeParse(p.count);
+  if (!count.success) throw new PointsError("invalid_count");
   return count.data;
 }
 
 export const HISTORY_PAGE_MAX = 100;
+const PAGE_MAX = 1_000_000;
 
 export function parsePage(p: WireParams): { number: number; size: number } {
-  const page = p.page === undefined || p.page === "" ? { success: true as const, data: 1 } : positiveInt.safeParse(p.page);
-  if (!page.success || page.data > 1_000_000) throw new PointsError("invalid_param", "page");
-  const size = p.count === undefined || p.count === "" ? { success: true as const, data: 20 } : positiveInt.safeParse(p.count);
-  if (!size.success || size.data > HISTORY_PAGE_MAX) throw new PointsError("invalid_count");
+  const page = p.page === undefined || p.page === "" ? { success: true as const, data: 1 } : wholeNumber(1, PAGE_MAX).safeParse(p.page);
+  if (!page.success) throw new PointsError("invalid_param", "page");
+  const size =
+    p.count === undefined || p.count === "" ? { success: true as const, data: 20 } : wholeNumber(1, HISTORY_PAGE_MAX).safeParse(p.count);
+  if (!size.success) throw new PointsError("invalid_count");
   return { number: page.data, size: size.data };
 }
 

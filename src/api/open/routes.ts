@@ -3,13 +3,16 @@
 // the wire format and shape the answers; the rules live in PointsService and the ledger.
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { FastifyRequest } from "fastify";
-import type { CountryCode } from "libphonenumber-js";
+import type { PhonePolicy } from "../../phone.js";
 import { z } from "zod";
 import { PointsError, type PointsService } from "../../points/service.js";
-import { answerOpenError, FAILURE_CODES, FAILURE_TABLE } from "./answers.js";
+import { answerOpenError, FAILURE_CODES, FAILURE_TABLE, OK_CODE } from "./answers.js";
+import { acceptEmptyJson, paramsOf } from "../wire.js";
+import { noteAnswer } from "../../plugins/api-answer.js";
 import {
   cancelWire,
   changeWire,
+  checkWire,
   historyWire,
   lookupWire,
   parseCaller,
@@ -49,54 +52,52 @@ const history = z.object({
   ),
 });
 
-/** Query string and body as one set of parameters; the body wins. */
-function paramsOf(request: FastifyRequest): WireParams {
-  const body = request.body && typeof request.body === "object" ? (request.body as WireParams) : {};
-  return { ...(request.query as WireParams), ...body };
-}
-
 export interface OpenApiDeps {
   points: PointsService;
-  phoneRegion: CountryCode;
+  phones: PhonePolicy;
 }
 
 export const openApiRoutes =
-  ({ points, phoneRegion }: OpenApiDeps): FastifyPluginAsyncZod =>
+  ({ points, phones }: OpenApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    /**
-     * Authenticates (AUTH_FAILED without a database call when the credentials are missing), then
-     * parses; a parse failure is still counted as a call before it is answered.
-     */
-    async function handle<T>(
-      request: FastifyRequest,
-      parse: (p: WireParams) => T,
-      act: (caller: Caller, parsed: T) => Promise<object>,
-    ): Promise<object> {
-      const p = paramsOf(request);
-      const caller = parseCaller(p);
-      if (!caller) throw new PointsError("auth_failed");
-      let parsed: T;
-      try {
-        parsed = parse(p);
-      } catch (err) {
-        if (err instanceof PointsError) return points.reject(caller, err);
-        throw err;
-      }
-      return { result: true, msg: "ok", ...(await act(caller, parsed)) };
-    }
+    acceptEmptyJson(app);
 
-    /** GET reads the query string; POST reads the body too (form, JSON or none). */
-    const route = (
+    /**
+     * GET reads the query string; POST reads the body too (form, JSON, or none at all). Every
+     * call authenticates first (AUTH_FAILED without a database call when the credentials are
+     * missing), then its parameters are checked against `wire` and parsed; a parse failure is
+     * still counted as a call before it is answered.
+     */
+    const route = <T>(
       name: string,
       summary: string,
       wire: z.ZodType,
       ok: z.ZodType,
-      handler: (request: FastifyRequest) => Promise<object>,
+      parse: (p: WireParams, request: FastifyRequest) => T,
+      act: (caller: Caller, parsed: T) => Promise<object>,
     ) => {
+      const handler = async (request: FastifyRequest): Promise<object> => {
+        const p = paramsOf(request);
+        const caller = parseCaller(p);
+        if (!caller) throw new PointsError("auth_failed");
+        // The store named, for the log line; a refusal's answer replaces the code (answerOpenError).
+        noteAnswer(request, "open", OK_CODE, caller.storeId);
+        let parsed: T;
+        try {
+          checkWire(wire, request.body, p);
+          parsed = parse(p, request);
+        } catch (err) {
+          if (err instanceof PointsError) return points.reject(caller, err);
+          throw err;
+        }
+        return { result: true, msg: "ok", ...(await act(caller, parsed)) };
+      };
       for (const method of ["GET", "POST"] as const) {
         app.route({
           method,
           url: `/api/open/${name}`,
+          // Every call is counted and most write: HEAD (a link checker's) must not run one.
+          exposeHeadRoute: false,
           config: { answerError: answerOpenError },
           schema: {
             tags: ["OPEN API (Stampang)"],
@@ -106,6 +107,8 @@ export const openApiRoutes =
             ...(method === "POST" ? { body: wire.optional() } : {}),
             response: { 200: z.union([ok, failureSchema]) },
           },
+          // Validation happens in the handler, after authentication.
+          validatorCompiler: () => (data) => ({ value: data }),
           handler,
         });
       }
@@ -117,82 +120,82 @@ export const openApiRoutes =
         kind === "save" ? "Save stamps (points) for a member" : "Use a member's stamps (points)",
         changeWire,
         changed,
-        (request) =>
-          handle(
-            request,
-            (p) => ({
-              member: parseMember(p, phoneRegion),
-              count: parseChangeCount(p),
-              idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
-            }),
-            async (caller, change) => {
-              const r = await points[kind](caller, change);
-              return { member_no: r.memberNo, total_point: r.balance };
-            },
-          ),
-      );
-    }
-
-    route("transfer", "Give stamps (points) to another member (extension)", transferWire, transferred, (request) =>
-      handle(
-        request,
-        (p) => ({
-          member: parseMember(p, phoneRegion),
-          to: parseReceiver(p, phoneRegion),
+        (p, request) => ({
+          member: parseMember(p, phones),
           count: parseChangeCount(p),
           idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
         }),
-        async (caller, transfer) => {
-          const r = await points.transfer(caller, transfer);
-          return { member_no: r.memberNo, total_point: r.balance, to_member_no: r.to.memberNo, to_total_point: r.to.balance };
-        },
-      ),
-    );
-
-    route("cancel", "Reverse a save or use of a member (extension)", cancelWire, changed, (request) =>
-      handle(
-        request,
-        (p) => ({
-          member: parseMember(p, phoneRegion),
-          historyId: parseHistoryId(p),
-          idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
-        }),
-        async (caller, cancel) => {
-          const r = await points.cancel(caller, cancel);
+        async (caller, change) => {
+          const r = await points[kind](caller, change);
           return { member_no: r.memberNo, total_point: r.balance };
         },
-      ),
+      );
+    }
+
+    route(
+      "transfer",
+      "Give stamps (points) to another member (extension)",
+      transferWire,
+      transferred,
+      (p, request) => ({
+        member: parseMember(p, phones),
+        to: parseReceiver(p, phones),
+        count: parseChangeCount(p),
+        idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
+      }),
+      async (caller, transfer) => {
+        const r = await points.transfer(caller, transfer);
+        return { member_no: r.memberNo, total_point: r.balance, to_member_no: r.to.memberNo, to_total_point: r.to.balance };
+      },
     );
 
-    route("balance", "A member's balance", lookupWire, balance, (request) =>
-      handle(
-        request,
-        (p) => parseMember(p, phoneRegion),
-        async (caller, member) => {
-          const r = await points.balance(caller, member);
-          return { member_no: r.memberNo, total_count: r.balance };
-        },
-      ),
+    route(
+      "cancel",
+      "Reverse a save or use of a member (extension)",
+      cancelWire,
+      changed,
+      (p, request) => ({
+        member: parseMember(p, phones),
+        historyId: parseHistoryId(p),
+        idempotencyKey: parseIdempotencyKey(request.headers["idempotency-key"], p),
+      }),
+      async (caller, cancel) => {
+        const r = await points.cancel(caller, cancel);
+        return { member_no: r.memberNo, total_point: r.balance };
+      },
     );
 
-    route("history", "A member's history, newest first", historyWire, history, (request) =>
-      handle(
-        request,
-        (p) => ({ member: parseMember(p, phoneRegion), page: parsePage(p) }),
-        async (caller, { member, page }) => {
-          const entries = await points.history(caller, member, page);
-          return {
-            list: entries.map((e) => ({
-              id: e.id,
-              login_id: e.login_id,
-              place: e.place,
-              type: e.delta > 0 ? 0 : 1,
-              count: Math.abs(e.delta),
-              content: CONTENT[e.kind] ?? e.kind,
-              date: e.date,
-            })),
-          };
-        },
-      ),
+    route(
+      "balance",
+      "A member's balance",
+      lookupWire,
+      balance,
+      (p) => parseMember(p, phones),
+      async (caller, member) => {
+        const r = await points.balance(caller, member);
+        return { member_no: r.memberNo, total_count: r.balance };
+      },
+    );
+
+    route(
+      "history",
+      "A member's history, newest first",
+      historyWire,
+      history,
+      (p) => ({ member: parseMember(p, phones), page: parsePage(p) }),
+      async (caller, { member, page }) => {
+        const entries = await points.history(caller, member, page);
+        return {
+          list: entries.map((e) => ({
+            id: e.id,
+            login_id: e.login_id,
+            place: e.place,
+            type: e.delta > 0 ? 0 : 1,
+            count: Math.abs(e.delta),
+            content: CONTENT[e.kind] ?? e.kind,
+            date: e.date,
+          })),
+        };
+      },
     );
   };

@@ -2,6 +2,7 @@
 // spec's code table with its HTTP status. Counted calls also carry the X-RateLimit-* headers.
 import type { FastifyRequest } from "fastify";
 import { isClientError, type AnswerError } from "../../plugins/errors.js";
+import { noteAnswer } from "../../plugins/api-answer.js";
 import { StampError, type StampFailure } from "../../stamps/service.js";
 import type { RateReport } from "../../stamps/rate.js";
 
@@ -53,6 +54,7 @@ export function rateHeaders(rate: RateReport): Record<string, string> {
 export const answerStampError: AnswerError = (err: unknown, request: FastifyRequest) => {
   if (err instanceof StampError) {
     const f = FAILURES[err.reason];
+    noteAnswer(request, "stamp", f.code, err.storeId);
     return {
       status: f.status,
       body: { code: f.code, message: err.detail ? `${f.message}: ${err.detail}` : f.message, result: null },
@@ -62,8 +64,10 @@ export const answerStampError: AnswerError = (err: unknown, request: FastifyRequ
   }
   if (isClientError(err)) {
     const f = FAILURES.invalid_param;
+    noteAnswer(request, "stamp", f.code);
     return { status: f.status, body: { code: f.code, message: `${f.message}: the body (${err.message})`, result: null }, expected: true };
   }
+  noteAnswer(request, "stamp", UNEXPECTED.code);
   return {
     status: UNEXPECTED.status,
     body: { code: UNEXPECTED.code, message: `${UNEXPECTED.message} (request id ${request.id})`, result: null },

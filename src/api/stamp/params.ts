@@ -3,29 +3,18 @@
 // decimal digits (query strings, forms). Each schema turns the wire names into the service's.
 import { z } from "zod";
 import { StampError } from "../../stamps/service.js";
+import { NUL_MESSAGE, nulPath, recordId, wholeNumber } from "../../input.js";
 
-const INT_MAX = 2147483647;
+const stampIdx = recordId.describe("Stamp IDX");
+const cardIdx = recordId.describe("Card IDX");
 
-const wholeNumber = (min: number, max = INT_MAX) =>
-  z.preprocess(
-    (v) => (typeof v === "string" && /^\s*\d+\s*$/.test(v) ? Number(v) : v),
-    z
-      .number({ error: `must be a whole number from ${min}` })
-      .int(`must be a whole number from ${min}`)
-      .min(min, `must be a whole number from ${min}`)
-      .max(max, `must be at most ${max}`),
-  );
-
-const stampIdx = wholeNumber(1).describe("Stamp IDX");
-const cardIdx = wholeNumber(1).describe("Card IDX");
-
-/** `YYYY-MM-DD`, a real calendar date. */
+/** `YYYY-MM-DD`, a real calendar date (from the year 1: PostgreSQL has no year 0). */
 const ymd = z
   .string({ error: "must be a date YYYY-MM-DD" })
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date YYYY-MM-DD")
   .refine((d) => {
     const t = new Date(`${d}T00:00:00Z`);
-    return !Number.isNaN(t.getTime()) && t.toISOString().startsWith(d);
+    return !d.startsWith("0000") && !Number.isNaN(t.getTime()) && t.toISOString().startsWith(d);
   }, "is not a calendar date");
 
 const yn = z.enum(["Y", "N"], { error: "must be Y or N" });
@@ -155,6 +144,8 @@ export const redeemParams = z
 
 /** Parses `params` with `schema`; the first problem becomes a 1000 that names the parameter. */
 export function parseParams<T>(schema: z.ZodType<T>, params: Record<string, unknown>): T {
+  const nul = nulPath(params);
+  if (nul) throw new StampError("invalid_param", `${nul[0]} ${NUL_MESSAGE}`);
   const parsed = schema.safeParse(params);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

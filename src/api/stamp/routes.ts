@@ -7,6 +7,8 @@ import { z } from "zod";
 import { StampError, type Answer, type StampService } from "../../stamps/service.js";
 import { SECURITY } from "../../plugins/openapi.js";
 import { answerStampError, CODE_TABLE, FAILURES, rateHeaders, success, UNEXPECTED } from "./answers.js";
+import { acceptEmptyJson, paramsOf } from "../wire.js";
+import { noteAnswer } from "../../plugins/api-answer.js";
 import { createParams, parseApiKey, parseParams, redeemParams, stampIdxParams, updateParams } from "./params.js";
 
 const payloadSchema = z.object({
@@ -51,24 +53,10 @@ const failureResponses = Object.fromEntries(
   [...new Set([...Object.values(FAILURES), UNEXPECTED].map((f) => f.status))].filter((s) => s !== 200).map((s) => [s, failure]),
 );
 
-/** Query string and body as one set of parameters; the body wins. */
-function paramsOf(request: FastifyRequest): Record<string, unknown> {
-  const body = request.body && typeof request.body === "object" ? (request.body as Record<string, unknown>) : {};
-  return { ...(request.query as Record<string, unknown>), ...body };
-}
-
 export const stampApiRoutes =
   (stamps: StampService): FastifyPluginAsync =>
   async (app) => {
-    // Clients that send `Content-Type: application/json` on every call (GET and DELETE too) may
-    // send no body: that is no parameters, not bad JSON. This scope's parser only adds that case.
-    const json = app.getDefaultJsonParser("error", "error");
-    app.removeContentTypeParser("application/json");
-    app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-      const text = body.toString();
-      if (text === "") done(null, undefined);
-      else void json(request, text, done);
-    });
+    acceptEmptyJson(app);
 
     /**
      * Authenticates (4010 without a database call when the header is missing or malformed), then
@@ -85,6 +73,8 @@ export const stampApiRoutes =
       app.route({
         method,
         url: `/api/stamp/v1/${name}`,
+        // Every call is counted against the rate limits: HEAD must not run one.
+        exposeHeadRoute: false,
         config: { answerError: answerStampError },
         schema: {
           tags: ["Stamp API (Vivoldi)"],
@@ -106,6 +96,7 @@ export const stampApiRoutes =
             throw err;
           }
           const answer = await act(apiKey, parsed);
+          noteAnswer(request, "stamp", 0, answer.storeId);
           reply.headers(rateHeaders(answer.rate));
           return success(answer.result);
         },
@@ -113,8 +104,18 @@ export const stampApiRoutes =
     };
 
     route("GET", "validate", "Check a stamp and return it", stampIdxParams, payloadSchema, (key, idx) => stamps.validate(key, idx));
-    route("POST", "create", "Issue a stamp of a card to a customer; returns its stampIdx", createParams, z.number(), (key, s) =>
-      stamps.create(key, s),
+    // The original's documentation shows create's result as a string: clients that read it as one
+    // (Java getString, a Go string field) cannot decode a JSON number.
+    route(
+      "POST",
+      "create",
+      "Issue a stamp of a card to a customer; returns its stampIdx (a string of digits)",
+      createParams,
+      z.string().regex(/^\d+$/).describe("the new stampIdx, as a string of digits"),
+      async (key, s) => {
+        const answer = await stamps.create(key, s);
+        return { ...answer, result: String(answer.result) };
+      },
     );
     route("PUT", "add", "Add one stamp", stampIdxParams, z.null(), (key, idx) => stamps.add(key, idx));
     route("PUT", "remove", "Remove one stamp (never below 0)", stampIdxParams, z.null(), (key, idx) => stamps.remove(key, idx));

@@ -49,8 +49,7 @@ async function eventsAfter(since: number) {
 const eventCount = () => s.db.prisma.webhookEvent.count({ where: { storeId: store } });
 const newStamp = async (cardIdx = card) =>
   Number(
-    (await call("create", { cardIdx, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(30, s.config.TIME_ZONE) }))
-      .result,
+    (await call("create", { cardIdx, strtYmd: dayFromToday(0, s.config.TIME_ZONE), endYmd: dayFromToday(30, s.config.TIME_ZONE) })).result,
   );
 
 describe("STAMP events", () => {

@@ -93,6 +93,7 @@ async function expectAnswer(control: ControlFile): Promise<void> {
     throw new Error(
       `the server holding the embedded database (pid ${control.pid}, ${control.url}) ${why}; nothing was changed. ` +
         "A stopped or frozen server keeps the database until it runs again or exits.",
+      { cause: err },
     );
   }
 }

@@ -141,8 +141,8 @@ async function main(): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + 30_000;
-      const poll = () =>
-        fetch(`http://127.0.0.1:${PORT}/readyz`).then(
+      const poll = (): void =>
+        void fetch(`http://127.0.0.1:${PORT}/readyz`).then(
           (r) => (r.ok ? resolve() : setTimeout(poll, 200)),
           () => (Date.now() > deadline ? reject(new Error("server did not start")) : setTimeout(poll, 200)),
         );

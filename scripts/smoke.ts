@@ -20,7 +20,7 @@ const START_TIMEOUT_MS = 120_000;
 function imageNodeMajor(): string {
   const majors = [...readFileSync(path.join(ROOT, "Dockerfile"), "utf8").matchAll(/^FROM node:(\d+)-/gm)].map((m) => m[1]!);
   if (majors.length === 0 || new Set(majors).size !== 1)
-    throw new Error(`smoke: expected one node:<major> image in Dockerfile, found ${majors}`);
+    throw new Error(`smoke: expected one node:<major> image in Dockerfile, found ${majors.join(", ")}`);
   return majors[0]!;
 }
 
@@ -81,11 +81,11 @@ async function main(): Promise<void> {
       method: "POST",
       body: new URLSearchParams({ id, auth_code: authCode, device: "openapi", number: "010-1234-5678", count: "2" }),
     });
-    const answer = await save.json();
+    const answer = (await save.json()) as { result?: unknown; total_point?: unknown };
     check(answer.result === true && answer.total_point === 2, "OPEN API save with the demo store", answer);
 
     server.kill("SIGTERM");
-    const [code] = await exited;
+    const [code] = (await exited) as [number | null];
     check(code === 0, "SIGTERM stops it with exit code 0", code);
     server = undefined;
   } finally {

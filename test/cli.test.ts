@@ -1,8 +1,9 @@
-// The `stampd` command line as operations.md specifies it, run as a real child process, directly
-// on the database and, for the embedded database, while a server holds it.
+// The `stampd` command line as operations.md specifies it, run through its main() in this process
+// (and once as a child process, for the exit code a shell sees), directly on the database and, for
+// the embedded database, while a server process holds it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase, type TestDatabase } from "./support/database.js";
-import { stampd } from "./support/cli.js";
+import { stampd, stampdProcess } from "./support/cli.js";
 import { spawnServer } from "./support/process.js";
 import { startTestServer } from "./support/server.js";
 
@@ -89,7 +90,7 @@ describe("stampd verify", () => {
     } finally {
       await server.close();
     }
-    const r = await run("verify");
+    const r = await stampdProcess(["verify"], database.env);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/balance 9 but its entries sum to 3/);
   });

@@ -19,7 +19,7 @@ async function traceSyncs(pid: number): Promise<() => Promise<string[]>> {
     stdio: ["ignore", "ignore", "pipe"],
   });
   let err = "";
-  strace.stderr!.setEncoding("utf8").on("data", (s: string) => (err += s));
+  strace.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
   // Attached once the kernel names a tracer of the process.
   while (!/^TracerPid:\s+[1-9]/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) {
     if (strace.exitCode !== null) throw new Error(`strace exited: ${err}`);

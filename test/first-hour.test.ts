@@ -31,7 +31,7 @@ describe("the first start", () => {
   it(
     "says what it does before it listens: the database it opens, the migrations it applies, the demo store",
     async () => {
-      const database = await freshDatabase();
+      const database = await freshDatabase({ empty: true });
       try {
         const first = await spawnServer({}, { database, ready: database.kind === "pglite" ? /try: +curl -s -X POST[^\n]*\n/ : undefined });
         const said = startMessages(first.stdout());

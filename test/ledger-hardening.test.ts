@@ -23,7 +23,7 @@ const call = (store: Store, path: string, params: Params, signal?: AbortSignal) 
       Object.entries({ id: store.id, auth_code: store.auth_code, device: "openapi", ...params }).map(([k, v]) => [k, String(v)]),
     ),
     signal,
-  }).then((r) => r.json() as Promise<any>);
+  }).then((r) => r.json());
 
 /** Polls `check` until it holds; fails after 10 seconds. */
 const until = async (check: () => Promise<boolean>) => {
@@ -127,7 +127,7 @@ describe("the daily limit stays exact", () => {
     const store = await s.services.stores.create({ name: "Kiosk", unit: "point", dailyLimit: limit + 4 });
     const known = ["01051000001", "01051000002", "01051000003", "01051000004"];
     for (const number of known) expect((await call(store, "save", { number, count: 50 })).result).toBe(true);
-    const calls = Array.from({ length: 90 }, (_, i) => {
+    const calls = Array.from({ length: 90 }, (_, i): { path: string; params: Record<string, string | number> } => {
       const number = known[i % known.length]!;
       if (i % 5 === 0) return { path: "save", params: { number: `0105200${String(i).padStart(4, "0")}`, count: 1 } };
       if (i % 5 === 1) return { path: "balance", params: { number } };

@@ -92,7 +92,8 @@ describe("ledger core", () => {
   });
 
   it("keeps rows immutable and balances within their bounds, whatever SQL is run", async () => {
-    const a = await accountOf("+821020000001");
+    expect((await change("+821020000006", 5)).status).toBe("applied");
+    const a = await accountOf("+821020000006");
     await expect(s.db.prisma.$executeRawUnsafe(`UPDATE ledger_entry SET delta = 99 WHERE id = ${a.entries[0]!.id}`)).rejects.toThrow(
       /immutable/,
     );
@@ -103,8 +104,9 @@ describe("ledger core", () => {
   });
 
   it("verify is clean after all of this, and reports a balance changed behind the ledger's back", async () => {
+    expect((await change("+821020000007", 3)).status).toBe("applied");
     expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
-    const a = await accountOf("+821020000002");
+    const a = await accountOf("+821020000007");
     await s.db.prisma.$executeRawUnsafe(`UPDATE ledger_account SET balance = balance + 1 WHERE id = ${a.id}`);
     const report = await s.services.verify();
     expect(report.ok).toBe(false);

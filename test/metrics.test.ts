@@ -60,6 +60,8 @@ describe("/metrics", () => {
   });
 
   it("counts calls refused by the daily limit", async () => {
+    // A known member (saved at another store), whose balance the limited store may read.
+    await s.form("/api/open/save", { ...member(), count: 1 });
     const limited = await s.services.stores.create({ name: "Kiosk", dailyLimit: 2 });
     const series = 'stampd_rate_limit_rejections_total{api="open"}';
     const before = value(await scrape(), series);

@@ -2,6 +2,7 @@
 // database or on PostgreSQL when DATABASE_URL is set.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { expectFailure } from "./support/open-api.js";
 
 let s: TestServer;
 let stamp: { id: number; auth_code: string };
@@ -15,39 +16,65 @@ beforeAll(async () => {
 });
 afterAll(() => s?.stop());
 
+/** A stamp store of one test's own, as the OPEN API's id, auth_code and device. */
+async function ownStore(): Promise<{ id: number; auth_code: string; device: string }> {
+  const store = await s.services.stores.create({ name: "Cafe" });
+  return { id: store.id, auth_code: store.auth_code, device: "openapi" };
+}
+
+/** The history the tests below build on for 010-1111-0001: save 2, save 3, use 1, save 1 (by member number). */
+async function customerHistory(p: { id: number; auth_code: string; device: string }, steps: number): Promise<void> {
+  const changes: [string, Record<string, string | number>][] = [
+    ["save", { number: "010-1111-0001", count: 2 }],
+    ["save", { number: "01011110001", count: 3 }],
+    ["use", { number: "01011110001", count: 1 }],
+    ["save", { number: "01011110001", count: 1 }],
+  ];
+  for (const [path, params] of changes.slice(0, steps)) expect((await s.form(`/api/open/${path}`, { ...p, ...params })).result).toBe(true);
+}
+
 describe("save, use, balance, history", () => {
   it("saves for a new phone, registering the member", async () => {
-    const r = await s.form("/api/open/save", { ...base(), type: "phone", number: "010-1111-0001", count: 2 });
+    const p = await ownStore();
+    const r = await s.form("/api/open/save", { ...p, type: "phone", number: "010-1111-0001", count: 2 });
     expect(r).toEqual({ result: true, msg: "ok", member_no: expect.any(Number), total_point: 2 });
   });
 
   it("treats 01011110001, 010-1111-0001 and +82 10-1111-0001 as one customer", async () => {
-    const a = await s.get("/api/open/balance", { ...base(), number: "01011110001" });
-    const b = await s.json("/api/open/balance", { ...base(), number: "+82 10-1111-0001" });
-    const c = await s.form("/api/open/balance", { ...base(), number: "(010) 1111.0001" });
+    const p = await ownStore();
+    await customerHistory(p, 1);
+    const a = await s.get("/api/open/balance", { ...p, number: "01011110001" });
+    const b = await s.json("/api/open/balance", { ...p, number: "+82 10-1111-0001" });
+    const c = await s.form("/api/open/balance", { ...p, number: "(010) 1111.0001" });
     expect(a).toEqual({ result: true, msg: "ok", member_no: a.member_no, total_count: 2 });
     expect(b).toEqual(a);
     expect(c).toEqual(a);
   });
 
   it("accepts count as a number in JSON and as a string in forms", async () => {
-    const r1 = await s.json("/api/open/save", { ...base(), number: "01011110001", count: 3 });
-    const r2 = await s.form("/api/open/use", { ...base(), number: "01011110001", count: "1" });
+    const p = await ownStore();
+    await customerHistory(p, 1);
+    const r1 = await s.json("/api/open/save", { ...p, number: "01011110001", count: 3 });
+    const r2 = await s.form("/api/open/use", { ...p, number: "01011110001", count: "1" });
     expect(r1.total_point).toBe(5);
     expect(r2.total_point).toBe(4);
   });
 
   it("names a member by member number with type=no", async () => {
-    const { member_no } = await s.get("/api/open/balance", { ...base(), number: "01011110001" });
-    const r = await s.get("/api/open/save", { ...base(), type: "no", number: member_no, count: 1 });
+    const p = await ownStore();
+    await customerHistory(p, 3);
+    const { member_no } = await s.get("/api/open/balance", { ...p, number: "01011110001" });
+    const r = await s.get("/api/open/save", { ...p, type: "no", number: member_no, count: 1 });
     expect(r).toEqual({ result: true, msg: "ok", member_no, total_point: 5 });
   });
 
   it("lets the body win over the query string", async () => {
+    const p = await ownStore();
+    await customerHistory(p, 4);
     const res = await fetch(`${s.url}/api/open/balance?number=01099999999&device=nope`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ ...base(), id: String(stamp.id), number: "01011110001" }).toString(),
+      body: new URLSearchParams({ ...p, id: String(p.id), number: "01011110001" }).toString(),
     });
     expect(await res.json()).toMatchObject({ result: true, total_count: 5 });
   });
@@ -60,6 +87,8 @@ describe("save, use, balance, history", () => {
   });
 
   it("lists history newest first with the spec's row fields, paged", async () => {
+    // The store with login id "cafe": no other test changes 010-1111-0001's balance in it.
+    await customerHistory(base(), 4);
     const r = await s.form("/api/open/history", { ...base(), number: "01011110001" });
     expect(r.result).toBe(true);
     expect(r.list.map((x: any) => [x.type, x.count, x.content])).toEqual([
@@ -79,20 +108,18 @@ describe("save, use, balance, history", () => {
   });
 
   it("says which store made each row, with the branch name as place", async () => {
-    const branch = await s.services.stores.create({ name: "Cafe", branch: "Gangnam", loginId: "cafe-gangnam", pool: stamp.id });
+    const p = await ownStore();
+    await customerHistory(p, 4);
+    const branch = await s.services.stores.create({ name: "Cafe", branch: "Gangnam", loginId: "cafe-gangnam", pool: p.id });
     await s.form("/api/open/save", { id: branch.id, auth_code: branch.auth_code, device: "openapi", number: "01011110001", count: 1 });
-    const r = await s.form("/api/open/history", { ...base(), number: "01011110001", count: 1 });
+    const r = await s.form("/api/open/history", { ...p, number: "01011110001", count: 1 });
     expect(r.list[0]).toMatchObject({ login_id: "cafe-gangnam", place: "Gangnam", count: 1, type: 0 });
-    const bal = await s.form("/api/open/balance", { ...base(), number: "01011110001" });
+    const bal = await s.form("/api/open/balance", { ...p, number: "01011110001" });
     expect(bal.total_count).toBe(6);
   });
 });
 
 describe("failure codes", () => {
-  const expectFailure = (r: any, code: string, msg: string) => {
-    expect(r).toEqual({ result: false, code, msg: expect.stringContaining(msg) });
-  };
-
   it.each([
     ["unknown store", () => ({ ...base(), id: 999999 })],
     ["wrong auth_code", () => ({ ...base(), auth_code: "wrong" })],
@@ -179,10 +206,12 @@ describe("failure codes", () => {
   });
 
   it("INSUFFICIENT_BALANCE: use more than the balance changes nothing", async () => {
-    const before = await s.form("/api/open/balance", { ...base(), number: "01011110001" });
-    const r = await s.form("/api/open/use", { ...base(), number: "01011110001", count: before.total_count + 1 });
+    const p = await ownStore();
+    await customerHistory(p, 4);
+    const before = await s.form("/api/open/balance", { ...p, number: "01011110001" });
+    const r = await s.form("/api/open/use", { ...p, number: "01011110001", count: before.total_count + 1 });
     expectFailure(r, "INSUFFICIENT_BALANCE", "보유 스탬프(포인트)가 부족합니다");
-    expect(await s.form("/api/open/balance", { ...base(), number: "01011110001" })).toEqual(before);
+    expect(await s.form("/api/open/balance", { ...p, number: "01011110001" })).toEqual(before);
   });
 
   it("RATE_LIMITED: over the daily limit, and failed authentication is not counted", async () => {

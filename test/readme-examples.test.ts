@@ -61,14 +61,15 @@ function readmeExamples(markdown: string): Example[] {
   for (let i = 0; i < lines.length; i++) {
     if (lines[i] !== "```sh") continue;
     const start = i + 1;
-    while (lines[++i] !== "```") {}
+    i = lines.indexOf("```", start);
     const block = lines.slice(start, i);
     if (!block.some((l) => l.includes("localhost:3000") || /npm run .*stampd/.test(l))) continue;
     for (let j = 0; j < block.length; j++) {
       const line = start + j + 1;
       let text = block[j]!;
       while (text.endsWith("\\")) text = `${text.slice(0, -1)}${block[++j]!.trimStart()}`;
-      let [command, comment] = text.trimStart().startsWith("#") ? ["", text.trim().slice(1).trim()] : splitComment(text);
+      const [command, firstComment] = text.trimStart().startsWith("#") ? ["", text.trim().slice(1).trim()] : splitComment(text);
+      let comment = firstComment;
       if (!comment || !/^[{[]/.test(comment)) {
         if (command) examples.push({ command, line });
         continue;

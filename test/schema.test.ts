@@ -103,7 +103,7 @@ let foreignKeys: ForeignKey[];
 let enums: Map<string, string[]>;
 
 beforeAll(async () => {
-  test = await freshDatabase();
+  test = await freshDatabase({ empty: true });
   const config = loadConfig({ ...test.env });
   db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
   await migrate(db);

@@ -211,7 +211,7 @@ describe("4290: rate limits", () => {
       loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...s.database.env, DB_POOL_SIZE: "16" }),
     );
     try {
-      const other = stampClient({ ...s, url: second.url } as TestServer, a.key);
+      const other = stampClient(second, a.key);
       const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a.call : other)("validate", { stampIdx: 999 })));
       expect(answers.filter((r) => r.code === 2001)).toHaveLength(10);
       expect(answers.filter((r) => r.status === 429)).toHaveLength(20);

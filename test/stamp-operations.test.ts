@@ -1,7 +1,8 @@
 // The operator's side of the stamp API (operations.md, "Command line"): `stampd apikey` and
 // `stampd card`, plan and limit overrides with `store set`, and `stampd verify` checking every
-// stamp's count against its rows. The CLI runs as a real process next to the running server: on
-// the embedded database it asks the server, on PostgreSQL it opens the database itself.
+// stamp's count against its rows. The CLI runs (through its main(), in this process) next to the
+// running server: on the embedded database it asks the server, on PostgreSQL it opens the database
+// itself.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { stampd as runCli } from "./support/cli.js";

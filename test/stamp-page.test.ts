@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { dayFromToday, stampClient, type Params, type StampCall } from "./support/stamp-client.js";
-import { launchChromium, phone } from "./support/browser.js";
+import { hasChromium, launchChromium, phone } from "./support/browser.js";
+
+/** Every test here drives Chromium: without it they are skipped (the global setup says so). */
+const describeInBrowser = describe.skipIf(!hasChromium());
 
 let s: TestServer;
 let call: StampCall;
@@ -20,6 +23,7 @@ const day = (n: number) => dayFromToday(n, s.config.TIME_ZONE);
 const NO_LIMITS = { limitMinute: 1_000_000, limitHour: 1_000_000, limitDay: 1_000_000 };
 
 beforeAll(async () => {
+  if (!hasChromium()) return;
   s = await startTestServer();
   const store = await s.services.stores.create({ name: "Cafe", loginId: "cafe", ...NO_LIMITS });
   call = stampClient(s, (await s.services.apiKeys.create({ store: store.id, plan: "personal" })).key);
@@ -96,7 +100,7 @@ async function enterPin(page: Page, url: string, pin: string) {
   return submit(page, "pin-submit");
 }
 
-describe("first visit, PIN and on-site stamp", () => {
+describeInBrowser("first visit, PIN and on-site stamp", () => {
   it("sets a PIN and shows 0 / 3; staff add a stamp (1 / 3, validate says 1); a new browser needs the PIN; a wrong PIN shows no card", async () => {
     const { stampIdx, url } = await issue();
     const customer = await newPhone();
@@ -175,7 +179,7 @@ describe("first visit, PIN and on-site stamp", () => {
   });
 });
 
-describe("wrong PINs are throttled per stamp in the database", () => {
+describeInBrowser("wrong PINs are throttled per stamp in the database", () => {
   it("after 5 wrong PINs the page asks to wait 15 minutes, refuses even the right PIN, and shows no card", async () => {
     const { url } = await issue();
     await setPin(await newPhone(), url, "4321");
@@ -231,7 +235,7 @@ describe("wrong PINs are throttled per stamp in the database", () => {
   });
 });
 
-describe("resetPinYn=Y", () => {
+describeInBrowser("resetPinYn=Y", () => {
   it("clears the PIN and forgets every browser that had entered it", async () => {
     const { stampIdx, url } = await issue();
     const first = await newPhone();
@@ -249,7 +253,7 @@ describe("resetPinYn=Y", () => {
   });
 });
 
-describe("card states", () => {
+describeInBrowser("card states", () => {
   const cases: { name: string; update: () => Params; redeem?: true; text: string; count: string }[] = [
     { name: "not yet valid", update: () => ({ strtYmd: day(2), endYmd: day(30) }), text: "This card can be used from", count: "0 / 3" },
     { name: "expired", update: () => ({ strtYmd: day(-30), endYmd: day(-1) }), text: "This card expired on", count: "0 / 3" },
@@ -281,7 +285,7 @@ describe("card states", () => {
   });
 });
 
-describe("languages", () => {
+describeInBrowser("languages", () => {
   it("speaks Korean to a Korean browser and English to an English one", async () => {
     const { url } = await issue();
     const ko = await newPhone("ko-KR");
@@ -308,7 +312,7 @@ describe("languages", () => {
   });
 });
 
-describe("not found", () => {
+describeInBrowser("not found", () => {
   it("answers a 404 page for an unknown code and for a deleted stamp", async () => {
     const page = await newPhone();
     const unknown = await page.goto(`${s.url}/stamp/no-such-page`);
@@ -322,7 +326,7 @@ describe("not found", () => {
   });
 });
 
-describe("cross-site request forgery", () => {
+describeInBrowser("cross-site request forgery", () => {
   it("refuses a PIN form posted without the page's token and sets nothing", async () => {
     const { stampIdx, url } = await issue();
     const page = await newPhone();
@@ -352,7 +356,7 @@ describe("cross-site request forgery", () => {
   });
 });
 
-describe("headers and escaping", () => {
+describeInBrowser("headers and escaping", () => {
   it("allows the card's own https stamp image on the page only, and never sends the page address on", async () => {
     const { url } = await issue();
     const page = await newPhone();

@@ -70,8 +70,8 @@ it("create and update with every combination of fields each send one statement t
   const creates = await textsOf(async () => {
     for (const fields of combinations(FIELDS)) expect((await call("create", { ...base, ...fields })).code).toBe(0);
   });
-  const { memo, userNm, userEml, activeYn, domain } = FIELDS;
-  const updateFields = { memo, userNm, userEml, activeYn, domain, stamps: 3, useYn: "N", resetPinYn: "Y" };
+  const some = Object.fromEntries(["memo", "userNm", "userEml", "activeYn", "domain"].map((k) => [k, FIELDS[k] ?? null]));
+  const updateFields: Params = { ...some, stamps: 3, useYn: "N", resetPinYn: "Y" };
   const updates = await textsOf(async () => {
     for (const fields of combinations(updateFields)) expect((await call("update", { stampIdx: first.result, ...fields })).code).toBe(0);
   });

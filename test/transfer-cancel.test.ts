@@ -4,8 +4,10 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { expectFailure } from "./support/open-api.js";
+import { until } from "./support/wait.js";
 
 type Store = { id: number; auth_code: string };
 type Params = Record<string, string | number>;
@@ -21,15 +23,6 @@ const balanceOf = async (store: Store, number: string) => (await call(store, "ba
 const historyOf = async (store: Store, number: string) => (await call(store, "history", { number, count: 100 })).list;
 /** The `id` of the newest history row of a member. */
 const newestRow = async (store: Store, number: string) => (await historyOf(store, number))[0].id as number;
-const expectFailure = (r: unknown, code: string, msg: string) =>
-  expect(r).toEqual({ result: false, code, msg: expect.stringContaining(msg) });
-/** Polls `check` until it holds; fails after 10 seconds. */
-const until = async (check: () => Promise<boolean>) => {
-  for (let i = 0; !(await check()); i++) {
-    if (i === 200) throw new Error("gave up waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 const expectVerifyClean = async () => expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
 
 beforeAll(async () => {
@@ -58,8 +51,11 @@ describe("transfer (양도)", () => {
   });
 
   it("writes two rows that name each other", async () => {
-    const given = await newestRow(cafe, "01020000001");
-    const received = await newestRow(cafe, "01020000002");
+    await call(cafe, "save", { number: "010-2001-0001", count: 5 });
+    await call(cafe, "save", { number: "010-2001-0002", count: 1 });
+    await call(cafe, "transfer", { number: "010-2001-0001", to_number: "010-2001-0002", count: 3 });
+    const given = await newestRow(cafe, "01020010001");
+    const received = await newestRow(cafe, "01020010002");
     const rows = await s.db.prisma.ledgerEntry.findMany({ where: { id: { in: [given, received] } }, orderBy: { id: "asc" } });
     expect(rows.map((e) => [e.kind, e.delta, e.counterpartId])).toEqual([
       ["transfer", -3, received],
@@ -68,7 +64,8 @@ describe("transfer (양도)", () => {
   });
 
   it("registers a receiver phone not yet known, who then holds the stamps", async () => {
-    const r = await call(cafe, "transfer", { number: "01020000001", to_number: "+82 10-2000-0003", count: 1 });
+    await call(cafe, "save", { number: "010-2002-0001", count: 2 });
+    const r = await call(cafe, "transfer", { number: "01020020001", to_number: "+82 10-2002-0003", count: 1 });
     expect(r).toEqual({
       result: true,
       msg: "ok",
@@ -77,7 +74,7 @@ describe("transfer (양도)", () => {
       to_member_no: expect.any(Number),
       to_total_point: 1,
     });
-    expect(await call(cafe, "balance", { number: "01020000003" })).toEqual({
+    expect(await call(cafe, "balance", { number: "01020020003" })).toEqual({
       result: true,
       msg: "ok",
       member_no: r.to_member_no,
@@ -86,8 +83,10 @@ describe("transfer (양도)", () => {
   });
 
   it("names both sides by member number, over GET and JSON, and from a branch of the chain", async () => {
-    const giver = (await call(cafe, "balance", { number: "01020000002" })).member_no;
-    const receiver = (await call(cafe, "balance", { number: "01020000003" })).member_no;
+    await call(cafe, "save", { number: "010-2003-0002", count: 4 });
+    await call(cafe, "save", { number: "010-2003-0003", count: 1 });
+    const giver = (await call(cafe, "balance", { number: "01020030002" })).member_no;
+    const receiver = (await call(cafe, "balance", { number: "01020030003" })).member_no;
     const byGet = await s.get("/api/open/transfer", {
       id: branch.id,
       auth_code: branch.auth_code,
@@ -105,11 +104,11 @@ describe("transfer (양도)", () => {
       device: "openapi",
       type: "no",
       number: receiver,
-      to_number: "010-2000-0002",
+      to_number: "010-2003-0002",
       count: 1,
     });
     expect(byJson).toMatchObject({ result: true, member_no: receiver, total_point: 2, to_member_no: giver, to_total_point: 3 });
-    expect((await historyOf(cafe, "01020000002"))[1]).toMatchObject({
+    expect((await historyOf(cafe, "01020030002"))[1]).toMatchObject({
       login_id: "cafe-gangnam",
       place: "Gangnam",
       type: 1,
@@ -118,25 +117,29 @@ describe("transfer (양도)", () => {
   });
 
   it("moves balances of the store's pool only", async () => {
-    await call(elsewhere, "save", { number: "01020000002", count: 7 });
-    await call(cafe, "transfer", { number: "01020000002", to_number: "01020000001", count: 1 });
-    expect(await balanceOf(elsewhere, "01020000002")).toBe(7);
-    expect((await call(elsewhere, "balance", { number: "01020000001" })).code).toBe("MEMBER_NOT_FOUND");
+    await call(cafe, "save", { number: "01020040002", count: 1 });
+    await call(elsewhere, "save", { number: "01020040002", count: 7 });
+    await call(cafe, "transfer", { number: "01020040002", to_number: "01020040001", count: 1 });
+    expect(await balanceOf(elsewhere, "01020040002")).toBe(7);
+    expect((await call(elsewhere, "balance", { number: "01020040001" })).code).toBe("MEMBER_NOT_FOUND");
     await expectVerifyClean();
   });
 
   describe("failures change nothing", () => {
-    const snapshot = async () => [await balanceOf(cafe, "01020000001"), await balanceOf(cafe, "01020000002")];
+    const snapshot = async () => [await balanceOf(cafe, "01020050001"), await balanceOf(cafe, "01020050002")];
     let before: number[];
     beforeAll(async () => {
+      // The giver and receiver of this block's failed transfers, made here so that any of its tests runs alone.
+      await call(cafe, "save", { number: "010-2005-0001", count: 3 });
+      await call(cafe, "save", { number: "010-2005-0002", count: 1 });
       before = await snapshot();
     });
 
     it("INVALID_PARAM: giver and receiver the same member, by phone or by member number", async () => {
-      const no = (await call(cafe, "balance", { number: "01020000001" })).member_no;
-      for (const to of [{ to_number: "010-2000-0001" }, { to_type: "no", to_number: no }]) {
+      const no = (await call(cafe, "balance", { number: "01020050001" })).member_no;
+      for (const to of [{ to_number: "010-2005-0001" }, { to_type: "no", to_number: no }] as Params[]) {
         expectFailure(
-          await call(cafe, "transfer", { number: "01020000001", count: 1, ...to }),
+          await call(cafe, "transfer", { number: "01020050001", count: 1, ...to }),
           "INVALID_PARAM",
           "요청 값이 올바르지 않습니다 (to_number)",
         );
@@ -144,17 +147,17 @@ describe("transfer (양도)", () => {
     });
 
     it.each([
-      ["to_type", { to_type: "email", to_number: "01020000002" }],
+      ["to_type", { to_type: "email", to_number: "01020050002" }],
       ["to_number", { to_number: "" }],
       ["to_number", { to_type: "no", to_number: "abc" }],
       ["to_number", {}],
     ])("INVALID_PARAM: bad %s", async (which, bad) => {
-      expectFailure(await call(cafe, "transfer", { number: "01020000001", count: 1, ...bad }), "INVALID_PARAM", `(${which})`);
+      expectFailure(await call(cafe, "transfer", { number: "01020050001", count: 1, ...bad }), "INVALID_PARAM", `(${which})`);
     });
 
     it("INVALID_PHONE: a receiver phone that is not a mobile number", async () => {
       expectFailure(
-        await call(cafe, "transfer", { number: "01020000001", to_number: "02-123-4567", count: 1 }),
+        await call(cafe, "transfer", { number: "01020050001", to_number: "02-123-4567", count: 1 }),
         "INVALID_PHONE",
         "휴대폰 번호가 올바르지 않습니다",
       );
@@ -162,7 +165,7 @@ describe("transfer (양도)", () => {
 
     it.each([0, -1, 1.5, "x", 101])("INVALID_COUNT: %s on a stamp store", async (count) => {
       expectFailure(
-        await call(cafe, "transfer", { number: "01020000001", to_number: "01020000002", count }),
+        await call(cafe, "transfer", { number: "01020050001", to_number: "01020050002", count }),
         "INVALID_COUNT",
         "적립/차감 수가 올바르지 않습니다",
       );
@@ -176,22 +179,22 @@ describe("transfer (양도)", () => {
       );
       expect((await call(cafe, "balance", { number: "01029999998" })).code).toBe("MEMBER_NOT_FOUND");
       expectFailure(
-        await call(cafe, "transfer", { number: "01020000001", to_type: "no", to_number: 987654, count: 1 }),
+        await call(cafe, "transfer", { number: "01020050001", to_type: "no", to_number: 987654, count: 1 }),
         "MEMBER_NOT_FOUND",
         "등록되지 않은 고객입니다",
       );
     });
 
     it("INSUFFICIENT_BALANCE: more than the giver holds, and a new receiver phone is not registered", async () => {
-      const r = await call(cafe, "transfer", { number: "01020000001", to_number: "01029999997", count: before[0]! + 1 });
+      const r = await call(cafe, "transfer", { number: "01020050001", to_number: "01029999997", count: before[0]! + 1 });
       expectFailure(r, "INSUFFICIENT_BALANCE", "보유 스탬프(포인트)가 부족합니다");
       expect((await call(cafe, "balance", { number: "01029999997" })).code).toBe("MEMBER_NOT_FOUND");
     });
 
     it("MEMBER_NOT_FOUND: a giver known only to another pool", async () => {
-      await call(elsewhere, "save", { number: "01020000009", count: 5 });
+      await call(elsewhere, "save", { number: "01020050009", count: 5 });
       expectFailure(
-        await call(cafe, "transfer", { number: "01020000009", to_number: "01020000001", count: 1 }),
+        await call(cafe, "transfer", { number: "01020050009", to_number: "01020050001", count: 1 }),
         "MEMBER_NOT_FOUND",
         "등록되지 않은 고객입니다",
       );
@@ -202,8 +205,8 @@ describe("transfer (양도)", () => {
         id: cafe.id,
         auth_code: "wrong",
         device: "openapi",
-        number: "01020000001",
-        to_number: "01020000002",
+        number: "01020050001",
+        to_number: "01020050002",
         count: 1,
       });
       expectFailure(r, "AUTH_FAILED", "인증에 실패했습니다");
@@ -230,48 +233,53 @@ describe("cancel (취소)", () => {
   });
 
   it("undoes a use with a 취소 row of type 0, over GET and JSON, from a branch", async () => {
-    await call(cafe, "use", { number: "01030000001", count: 3 });
-    const row = await newestRow(cafe, "01030000001");
+    await call(cafe, "save", { number: "01030010001", count: 10 });
+    await call(cafe, "use", { number: "01030010001", count: 3 });
+    const row = await newestRow(cafe, "01030010001");
     const r = await s.get("/api/open/cancel", {
       id: branch.id,
       auth_code: branch.auth_code,
       device: "openapi",
-      number: "01030000001",
+      number: "01030010001",
       history_id: row,
     });
     expect(r).toMatchObject({ result: true, total_point: 10 });
-    expect((await historyOf(cafe, "01030000001"))[0]).toMatchObject({ type: 0, count: 3, content: "취소", login_id: "cafe-gangnam" });
+    expect((await historyOf(cafe, "01030010001"))[0]).toMatchObject({ type: 0, count: 3, content: "취소", login_id: "cafe-gangnam" });
     const again = await s.json("/api/open/cancel", {
       id: cafe.id,
       auth_code: cafe.auth_code,
       device: "openapi",
-      number: "01030000001",
+      number: "01030010001",
       history_id: row,
     });
     expectFailure(again, "ALREADY_REVERSED", "이미 취소된 내역입니다");
   });
 
   it("ALREADY_REVERSED: a row reversed already", async () => {
-    await call(cafe, "save", { number: "01030000001", count: 2 });
-    const row = await newestRow(cafe, "01030000001");
-    expect((await call(cafe, "cancel", { number: "01030000001", history_id: row })).result).toBe(true);
-    expectFailure(await call(cafe, "cancel", { number: "01030000001", history_id: row }), "ALREADY_REVERSED", "이미 취소된 내역입니다");
-    expect(await balanceOf(cafe, "01030000001")).toBe(10);
+    await call(cafe, "save", { number: "01030020001", count: 10 });
+    await call(cafe, "save", { number: "01030020001", count: 2 });
+    const row = await newestRow(cafe, "01030020001");
+    expect((await call(cafe, "cancel", { number: "01030020001", history_id: row })).result).toBe(true);
+    expectFailure(await call(cafe, "cancel", { number: "01030020001", history_id: row }), "ALREADY_REVERSED", "이미 취소된 내역입니다");
+    expect(await balanceOf(cafe, "01030020001")).toBe(10);
   });
 
   it("HISTORY_NOT_FOUND: unknown row, another member's, another pool's, a transfer or a reversal row", async () => {
-    await call(cafe, "save", { number: "01030000002", count: 5 });
-    const othersRow = await newestRow(cafe, "01030000002");
-    await call(elsewhere, "save", { number: "01030000001", count: 5 });
-    const otherPoolRow = await newestRow(elsewhere, "01030000001");
-    await call(cafe, "transfer", { number: "01030000002", to_number: "01030000001", count: 1 });
-    const transferRow = await newestRow(cafe, "01030000001");
-    const reversalRow = (await historyOf(cafe, "01030000001")).find((x: { content: string }) => x.content === "취소").id;
-    const before = await balanceOf(cafe, "01030000001");
+    // A reversal row of this member's own, to try undoing.
+    await call(cafe, "save", { number: "01030030001", count: 2 });
+    await call(cafe, "cancel", { number: "01030030001", history_id: await newestRow(cafe, "01030030001") });
+    await call(cafe, "save", { number: "01030030002", count: 5 });
+    const othersRow = await newestRow(cafe, "01030030002");
+    await call(elsewhere, "save", { number: "01030030001", count: 5 });
+    const otherPoolRow = await newestRow(elsewhere, "01030030001");
+    await call(cafe, "transfer", { number: "01030030002", to_number: "01030030001", count: 1 });
+    const transferRow = await newestRow(cafe, "01030030001");
+    const reversalRow = (await historyOf(cafe, "01030030001")).find((x: { content: string }) => x.content === "취소").id;
+    const before = await balanceOf(cafe, "01030030001");
     for (const history_id of [2147483647, othersRow, otherPoolRow, transferRow, reversalRow]) {
-      expectFailure(await call(cafe, "cancel", { number: "01030000001", history_id }), "HISTORY_NOT_FOUND", "내역을 찾을 수 없습니다");
+      expectFailure(await call(cafe, "cancel", { number: "01030030001", history_id }), "HISTORY_NOT_FOUND", "내역을 찾을 수 없습니다");
     }
-    expect(await balanceOf(cafe, "01030000001")).toBe(before);
+    expect(await balanceOf(cafe, "01030030001")).toBe(before);
   });
 
   it("INSUFFICIENT_BALANCE: undoing a save whose stamps were already used", async () => {
@@ -337,18 +345,20 @@ describe("idempotency keys and the daily limit", () => {
   });
 
   it("a retried cancel answers the first answer, not ALREADY_REVERSED", async () => {
-    const row = await newestRow(cafe, "01040000002");
-    const first = await call(cafe, "cancel", { number: "01040000002", history_id: row, idempotency_key: "pos-c-1" });
+    await call(cafe, "save", { number: "01040010002", count: 2 });
+    await call(cafe, "save", { number: "01040010002", count: 1 });
+    const row = await newestRow(cafe, "01040010002");
+    const first = await call(cafe, "cancel", { number: "01040010002", history_id: row, idempotency_key: "pos-c-1" });
     expect(first).toMatchObject({ result: true, total_point: 2 });
-    await call(cafe, "save", { number: "01040000002", count: 5 });
-    expect(await call(cafe, "cancel", { number: "01040000002", history_id: row, idempotency_key: "pos-c-1" })).toEqual(first);
-    const other = await newestRow(cafe, "01040000002");
+    await call(cafe, "save", { number: "01040010002", count: 5 });
+    expect(await call(cafe, "cancel", { number: "01040010002", history_id: row, idempotency_key: "pos-c-1" })).toEqual(first);
+    const other = await newestRow(cafe, "01040010002");
     expectFailure(
-      await call(cafe, "cancel", { number: "01040000002", history_id: other, idempotency_key: "pos-c-1" }),
+      await call(cafe, "cancel", { number: "01040010002", history_id: other, idempotency_key: "pos-c-1" }),
       "DUPLICATE_REQUEST",
       "이미 처리된 요청입니다",
     );
-    expect(await balanceOf(cafe, "01040000002")).toBe(7);
+    expect(await balanceOf(cafe, "01040010002")).toBe(7);
   });
 
   it("transfers and cancels count against the daily limit; over it, nothing changes", async () => {
@@ -406,7 +416,7 @@ describe("at the same moment", () => {
     if (!onPostgres) return;
     const observer = await connect();
     try {
-      await until(async () => {
+      await until(`${n} statements waiting for a lock`, async () => {
         const { rows } = await observer.query(`SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE datname = current_database() AND wait_event_type = 'Lock' AND cardinality(pg_blocking_pids(pid)) > 0`);
         return rows[0].n === n;
@@ -473,7 +483,8 @@ describe("at the same moment", () => {
   });
 
   it("opposite transfers released at one instant do not deadlock", async () => {
-    const members = ["01050000007", "01050000008"];
+    const members = ["01050000017", "01050000018"];
+    for (const m of members) await call(at(0), "save", { number: m, count: 50 });
     const results = await atOneInstant(accountsOf(members), () =>
       chain.map((store, i) => call(store, "transfer", { number: members[i % 2]!, to_number: members[(i + 1) % 2]!, count: 1 })),
     );
@@ -535,8 +546,8 @@ describe("at the same moment", () => {
 
 describe("stampd verify", () => {
   let v: TestServer;
-  /** The rows of the audited ledger, oldest first (see beforeAll). */
-  let rows: { id: number; accountId: number; delta: number }[];
+  /** The rows of the audited ledger, oldest first (see beforeEach: each test damages its own). */
+  let rows: { id: number; accountId: number; kind: string; delta: number }[];
   const sql = (text: string) => v.db.prisma.$executeRawUnsafe(text);
   const problems = async () => (await v.services.verify()).problems;
   const newest = async () => (await v.db.prisma.ledgerEntry.findFirstOrThrow({ orderBy: { id: "desc" } })).id;
@@ -544,7 +555,7 @@ describe("stampd verify", () => {
     sql(`INSERT INTO ledger_entry (account_id, store_id, kind, delta, balance_after, reverses_id)
          SELECT ${accountId}, store_id, 'reversal', ${-row.delta}, 0, id FROM ledger_entry WHERE id = ${row.id}`);
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     v = await startTestServer();
     const store = await v.services.stores.create({ name: "Audit" });
     const p = { id: store.id, auth_code: store.auth_code, device: "openapi" };
@@ -563,7 +574,7 @@ describe("stampd verify", () => {
       ["reversal", 1],
     ]);
   });
-  afterAll(() => v?.stop());
+  afterEach(() => v?.stop());
 
   it("is clean after transfers and reversals", async () => {
     expect(await problems()).toEqual([]);
@@ -640,7 +651,7 @@ describe("webhook events", () => {
       result: true,
       total_point: 2,
     });
-    await until(async () => bodies.length === 5);
+    await until("five webhook bodies", () => bodies.length === 5);
     expect(bodies.map((b) => [b.action, b.change, b.point.memberNo, b.point.balance]).sort()).toEqual([
       ["REVERSAL", 1, moved.member_no, 2],
       ["SAVE", 5, moved.member_no, 5],

@@ -6,7 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
-import { until } from "./support/until.js";
+import { until } from "./support/wait.js";
 
 /** Retries after ~50, 100, 200, 200 ... ms; an event still failing 2 s after it was queued is failed. */
 const FAST = { pollIntervalMs: 50, retryBaseMs: 50, retryMaxMs: 200, retryWindowMs: 2_000 };

@@ -5,8 +5,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { until } from "./support/wait.js";
 import { stampd as runCli } from "./support/cli.js";
-import { until } from "./support/until.js";
 import { WebhookWorker, type DeliveryReport } from "../src/webhooks/worker.js";
 import { nonPublicRange } from "../src/webhooks/address-guard.js";
 // @ts-expect-error: the example is plain JavaScript, for receivers to copy.
@@ -22,6 +22,8 @@ interface Delivery {
   raw: Buffer;
   json: any;
   verified: boolean;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 /** A webhook receiver: records every request, checks it as the spec says, answers `answer()`. */
@@ -39,6 +41,7 @@ class Receiver {
         raw,
         json: JSON.parse(raw.toString("utf8")),
         verified: verifyWebhook(req.headers, raw, this.secret),
+        at: Date.now(),
       };
       this.deliveries.push(d);
       const a = this.answer(d);
@@ -70,8 +73,6 @@ class Receiver {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function admin(s: TestServer) {
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${s.url}${path}`, {
@@ -79,7 +80,7 @@ function admin(s: TestServer) {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { "content-type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: await res.json() };
   };
   return {
     setWebhook: (store: number, url: string) => call("POST", `/admin/webhooks/${store}`, { url }),
@@ -108,6 +109,16 @@ const stampd = (s: TestServer, args: string[]) => runCli(args, { ...s.database.e
 
 const eventsOf = (s: TestServer, storeId: number) =>
   s.db.prisma.webhookEvent.findMany({ where: { storeId }, orderBy: { createdAt: "asc" } });
+
+/**
+ * Waits until every event of the store is recorded as delivered or failed: from then on no worker
+ * sends any of them again, so the deliveries counted afterwards are all there will be.
+ */
+const settled = (s: TestServer, storeId: number) =>
+  until("every event delivered or failed", async () => {
+    const events = await eventsOf(s, storeId);
+    return events.length > 0 && events.every((e) => e.status !== "pending") && events;
+  });
 
 describe("signed deliveries of OPEN API changes", () => {
   let s: TestServer;
@@ -201,7 +212,7 @@ describe("signed deliveries of OPEN API changes", () => {
     expect(wakes).toHaveBeenCalledTimes(1);
     wakes.mockRestore();
     await until("the delivery", () => rx.deliveries.length === 1);
-    await sleep(300);
+    await settled(s, store.id);
     expect((await eventsOf(s, store.id)).map((e) => e.action)).toEqual(["SAVE"]);
     expect(rx.deliveries).toHaveLength(1);
   });
@@ -297,7 +308,7 @@ describe("signed deliveries of OPEN API changes", () => {
     expect(attempts).toBeGreaterThanOrEqual(4);
     expect(failed).toMatchObject({ status: "failed", attempts, next_retry: null, last_status_code: 500 });
     expect(reports.filter((r) => r.eventId === failed.event_id).at(-1)?.outcome).toBe("failed");
-    await sleep(300);
+    // Recorded as failed (waited for above): no worker sends it again.
     expect(rx.deliveries).toHaveLength(attempts);
 
     rx.answer = () => ({ status: 202 });
@@ -383,7 +394,7 @@ describe("the outbox survives stops and crashes", () => {
   it("delivers, once, an event recorded while the worker was not running, after a restart", async () => {
     const rx = await Receiver.start();
     let s = await startTestServer({ WEBHOOK_ALLOW_PRIVATE: "true", ADMIN_TOKEN }, { webhookWorker: false });
-    const { save } = await storeWithWebhook(s, rx, "restart");
+    const { store, save } = await storeWithWebhook(s, rx, "restart");
     await save("010-3100-0001", 2);
     await s.close();
     expect(rx.deliveries).toEqual([]);
@@ -391,7 +402,7 @@ describe("the outbox survives stops and crashes", () => {
     s = await startTestServer({ WEBHOOK_ALLOW_PRIVATE: "true", ADMIN_TOKEN }, { database: s.database, webhookWorker: FAST });
     try {
       await until("the delivery", () => rx.deliveries.length === 1);
-      await sleep(500);
+      await settled(s, store.id);
       expect(rx.deliveries).toHaveLength(1);
       expect(rx.deliveries[0]).toMatchObject({ verified: true, json: { action: "SAVE", change: 2 } });
     } finally {
@@ -415,7 +426,7 @@ describe("the outbox survives stops and crashes", () => {
     s = await startTestServer({ WEBHOOK_ALLOW_PRIVATE: "true", ADMIN_TOKEN }, { database: s.database, webhookWorker: FAST });
     try {
       await until("the delivery", () => up.deliveries.length === 1);
-      await sleep(500);
+      await settled(s, store.id);
       expect(up.deliveries).toHaveLength(1);
       expect(up.deliveries[0]!.verified).toBe(true);
       const [event] = await eventsOf(s, store.id);
@@ -453,14 +464,14 @@ describe("the outbox survives stops and crashes", () => {
       const { store, save } = await storeWithWebhook(s, rx, "lease");
       await save("010-3100-0003", 1);
       // What a worker that claimed the event and then died leaves behind.
-      await s.db.prisma.$executeRaw`
+      const [lease] = await s.db.prisma.$queryRaw<{ until: Date }[]>`
         UPDATE webhook_event SET attempts = 1, lease_id = gen_random_uuid(), next_attempt_at = now() + interval '700 milliseconds'
-         WHERE store_id = ${store.id}`;
+         WHERE store_id = ${store.id} RETURNING next_attempt_at AS until`;
       const worker = new WebhookWorker(s.db.prisma, { allowPrivate: true, log: s.app.log, ...FAST });
       worker.start();
-      await sleep(400);
-      expect(rx.deliveries).toEqual([]);
       await until("the delivery", () => rx.deliveries.length === 1);
+      // Not before the dead worker's lease ran out.
+      expect(rx.deliveries[0]!.at).toBeGreaterThanOrEqual(lease!.until.getTime());
       await worker.stop();
       const [event] = await eventsOf(s, store.id);
       expect(event).toMatchObject({ status: "delivered", attempts: 2, leaseId: null });
@@ -492,7 +503,7 @@ describe("the outbox survives stops and crashes", () => {
     try {
       for (const w of workers) w.start();
       await until("every event", () => new Set(rx.eventIds()).size === EVENTS);
-      await sleep(500);
+      await settled(a, store.id);
       expect(rx.deliveries).toHaveLength(EVENTS);
       expect(delivered.sort()).toEqual(rx.eventIds().sort());
       expect(rx.deliveries.every((d) => d.verified)).toBe(true);

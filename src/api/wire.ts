@@ -24,6 +24,6 @@ export function acceptEmptyJson(app: FastifyInstance): void {
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = body.toString();
     if (text === "") done(null, undefined);
-    else json(request, text, done);
+    else void json(request, text, done);
   });
 }

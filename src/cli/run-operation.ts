@@ -66,7 +66,7 @@ async function runRemote(config: Config, op: Operation, input: Record<string, un
   try {
     res = await fetch(url, init);
   } catch (err) {
-    throw new Error(`the running server at ${control.url} did not answer: ${(err as Error).message}`);
+    throw new Error(`the running server at ${control.url} did not answer: ${(err as Error).message}`, { cause: err });
   }
   const body = (await res.json()) as { message?: string };
   if (res.ok) return body;
@@ -93,6 +93,7 @@ async function expectAnswer(control: ControlFile): Promise<void> {
     throw new Error(
       `the server holding the embedded database (pid ${control.pid}, ${control.url}) ${why}; nothing was changed. ` +
         "A stopped or frozen server keeps the database until it runs again or exits.",
+      { cause: err },
     );
   }
 }

@@ -157,7 +157,7 @@ function openPostgres(connectionString: string, max: number): Database {
       try {
         return await fn({
           exec: async (sql) => void (await client.query(sql)),
-          query: async (sql, params) => (await client.query(sql, params)).rows,
+          query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
         });
       } finally {
         client.release();

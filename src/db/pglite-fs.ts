@@ -23,7 +23,8 @@ const GROUP_AND_OTHERS = 0o077;
  *   at a checkpoint, did nothing. Here it syncs the file through Node.
  */
 function correct(nodefs: NodeFsOps): void {
-  const { mknod, setattr } = nodefs.node_ops;
+  const mknod = nodefs.node_ops.mknod.bind(nodefs.node_ops);
+  const setattr = nodefs.node_ops.setattr.bind(nodefs.node_ops);
   nodefs.node_ops.mknod = (parent, name, mode, dev) => mknod(parent, name, mode & ~GROUP_AND_OTHERS, dev);
   nodefs.node_ops.setattr = (node, attr) =>
     setattr(node, attr.mode === undefined ? attr : { ...attr, mode: attr.mode & ~GROUP_AND_OTHERS });
@@ -64,10 +65,10 @@ export async function createPGlite(dir: string, shutdown: { cancelling: boolean 
         if (shutdown.cancelling) throw new ShuttingDownError();
         expectDiskSpace(dir);
       }
-      return run.apply(db, args);
+      return run(...args);
     };
-  db.query = guarded(db.query) as typeof db.query;
-  db.exec = guarded(db.exec);
-  db.transaction = guarded(db.transaction) as typeof db.transaction;
+  db.query = guarded(db.query.bind(db)) as typeof db.query;
+  db.exec = guarded(db.exec.bind(db));
+  db.transaction = guarded(db.transaction.bind(db));
   return db;
 }

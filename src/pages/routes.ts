@@ -99,6 +99,8 @@ export const stampPageRoutes =
     });
 
     const pageRoute = { config: { answerError: answerPageError, securityHeaders: PAGE_SECURITY_HEADERS }, schema: { hide: true } };
+    // Fastify calls a hook with `this` bound to the instance, as the plugin expects.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const formRoute = { ...pageRoute, preHandler: app.csrfProtection };
     const secure = (request: FastifyRequest) => request.protocol === "https";
     const csrfToken = (request: FastifyRequest, reply: FastifyReply) => reply.generateCsrf({ secure: secure(request) });

@@ -1,5 +1,8 @@
-// Runs the real `stampd` command line in a child process.
+// The `stampd` command line: run in the test process through main(argv) (what the command runs,
+// without a process and tsx's start-up per command), or as a real child process where the process
+// itself is the point (its exit code as the shell sees it).
 import { spawn } from "node:child_process";
+import { main } from "../../src/cli/program.js";
 
 export interface CliResult {
   code: number | null;
@@ -9,15 +12,28 @@ export interface CliResult {
 
 const ENTRY = ["--import", "tsx", "src/cli/main.ts"];
 
-/** The environment of a child: the caller's, minus any DATABASE_URL unless given. */
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+/** The environment of a command: the caller's, minus any DATABASE_URL unless given. */
+function commandEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _, ...rest } = process.env;
   return { ...rest, LOG_LEVEL: "silent", ...env };
 }
 
-export function stampd(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs `stampd <args>` in this process with `env` as its environment. */
+export async function stampd(args: string[], env: Record<string, string>): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(["node", "stampd", ...args], {
+    env: commandEnv(env),
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs `stampd <args>` as a child process, the way a shell runs it. */
+export function stampdProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...ENTRY, ...args], { env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...ENTRY, ...args], { env: commandEnv(env), stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -38,8 +38,8 @@ export async function spawnServer(env: Record<string, string> = {}, options: Spa
   });
   let out = "";
   let err = "";
-  child.stdout!.setEncoding("utf8").on("data", (s: string) => (out += s));
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => (err += s));
+  child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
   const exited = once(child, "exit").then(([code]) => code as number | null);
 
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,7 @@
 // A client of the stamp API as a shop's integration would write one: the APIKey header, JSON
-// bodies for POST and PUT, the query string for GET and DELETE (or a form body when asked).
-import type { TestServer } from "./server.js";
+// bodies for POST and PUT, the query string for GET and DELETE (or a form body when asked). The
+// requests go through the app's inject, in the test process.
+import type { RunningServer } from "../../src/server.js";
 
 export interface StampAnswer {
   status: number;
@@ -22,14 +23,15 @@ export interface CallOptions {
 const QUERY_METHODS: Record<string, "GET" | "DELETE"> = { validate: "GET", delete: "DELETE" };
 const BODY_METHODS: Record<string, "POST" | "PUT"> = { create: "POST", add: "PUT", remove: "PUT", update: "PUT", redeem: "PUT" };
 
-export function stampClient(s: TestServer, key: string) {
+/** A client of the stamp API of `s` (a test server, or any running server of this process). */
+export function stampClient(s: Pick<RunningServer, "app">, key: string) {
   return async (endpoint: string, params: Params = {}, opts: CallOptions = {}): Promise<StampAnswer> => {
     const method = QUERY_METHODS[endpoint] ?? BODY_METHODS[endpoint];
     if (!method) throw new Error(`no endpoint ${endpoint}`);
     const headers: Record<string, string> = {};
     const authorization = opts.authorization === undefined ? `APIKey ${key}` : opts.authorization;
     if (authorization !== null) headers.authorization = authorization;
-    let url = `${s.url}/api/stamp/v1/${endpoint}`;
+    let url = `/api/stamp/v1/${endpoint}`;
     let body: string | undefined;
     const pairs = Object.entries(params).map(([k, v]) => [k, v === null ? "" : String(v)]);
     if (opts.form) {
@@ -41,9 +43,13 @@ export function stampClient(s: TestServer, key: string) {
       headers["content-type"] = "application/json";
       body = JSON.stringify(params);
     }
-    const res = await fetch(url, { method, headers, body });
-    const json = (await res.json()) as { code: number; message: string; result: unknown };
-    return { status: res.status, headers: res.headers, ...json };
+    const res = await s.app.inject({ method, url, headers, payload: body });
+    const json = res.json<{ code: number; message: string; result: unknown }>();
+    const answerHeaders = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) {
+      for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) answerHeaders.append(name, String(v));
+    }
+    return { status: res.statusCode, headers: answerHeaders, ...json };
   };
 }
 

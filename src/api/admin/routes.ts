@@ -93,7 +93,7 @@ export const adminRoutes =
           response: ANSWERS,
         },
         // Validation happens in the handler, after authorization.
-        validatorCompiler: () => (data) => ({ value: data }),
+        validatorCompiler: () => (data: unknown) => ({ value: data }),
         preHandler: authorize,
         handler: async (request) => {
           const input = parseInput(op, {

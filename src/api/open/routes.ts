@@ -108,7 +108,7 @@ export const openApiRoutes =
             response: { 200: z.union([ok, failureSchema]) },
           },
           // Validation happens in the handler, after authentication.
-          validatorCompiler: () => (data) => ({ value: data }),
+          validatorCompiler: () => (data: unknown) => ({ value: data }),
           handler,
         });
       }

@@ -85,7 +85,7 @@ export const stampApiRoutes =
           response: { 200: envelope(result), ...failureResponses },
         },
         // Validation happens in the handler, after the API key.
-        validatorCompiler: () => (data) => ({ value: data }),
+        validatorCompiler: () => (data: unknown) => ({ value: data }),
         handler: async (request: FastifyRequest, reply: FastifyReply) => {
           const apiKey = parseApiKey(request.headers.authorization);
           let parsed: P;

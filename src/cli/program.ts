@@ -1,0 +1,180 @@
+// `stampd`: the server and the operator's commands (operations.md, "Command line"). main() takes
+// its arguments, environment and output streams and returns the exit code, so the tests run the
+// commands in their own process; src/cli/main.ts runs it for the real command.
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import closeWithGrace from "close-with-grace";
+import { ConfigError, loadConfig } from "../config.js";
+import { operation } from "../admin/operations.js";
+import { PLANS } from "../stamps/gate.js";
+import { startServer } from "../server.js";
+import { runOperation, UsageError } from "./run-operation.js";
+import { formatResult } from "./print.js";
+
+const SHUTDOWN_GRACE_MS = 10_000;
+/** Requests in flight get this long to finish; then their statements are cancelled and roll back. */
+const STATEMENT_CANCEL_MS = SHUTDOWN_GRACE_MS - 3_000;
+
+/** package.json sits two levels up from both src/cli/ and dist/cli/. */
+const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+/** What a run of the command line reads and writes, and the exit code its command asked for. */
+export interface CliIo {
+  env: NodeJS.ProcessEnv;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo = (): CliIo => ({
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+});
+
+interface CliRun extends CliIo {
+  exitCode: number;
+}
+
+/** Adds a command that runs the named operation with the command's options as its input. */
+function operationCommand(run: CliRun, parent: Command, words: string, opName: string, options: Option[]): Command {
+  const op = operation(opName);
+  const cmd = parent.command(words).description(op.summary).option("--json", "print JSON");
+  for (const o of options) cmd.addOption(o);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const { json, ...input } = opts;
+    const result = await runOperation(loadConfig(run.env), op, input);
+    run.stdout(formatResult(result, Boolean(json)));
+    if (opName === "verify" && !(result as { ok: boolean }).ok) run.exitCode = 1;
+  });
+  return cmd;
+}
+
+const planOption = () => new Option("--plan <plan>", "stamp API plan").choices(PLANS);
+const storeIdOption = () => new Option("--store <n>", "store id").makeOptionMandatory();
+
+const storeOptions = () => [
+  new Option("--branch <place>", "branch name (place)"),
+  new Option("--login-id <id>", "unique login id"),
+  new Option("--unit <unit>", "stamp or point").choices(["stamp", "point"]),
+  new Option("--daily-limit <n>", "daily call limit"),
+  new Option("--pool <store id>", "share the balance pool of this store (a chain)"),
+  planOption(),
+  new Option("--limit-minute <n>", "stamp API calls per minute instead of the plan's (`default`: the plan's)"),
+  new Option("--limit-hour <n>", "stamp API calls per hour instead of the plan's (`default`: the plan's)"),
+  new Option("--limit-day <n>", "stamp API calls per day instead of the plan's (`default`: the plan's)"),
+];
+
+function buildCli(run: CliRun): Command {
+  const program = new Command("stampd")
+    .description("stamp and loyalty-point ledger server")
+    .version(version, "-V, --version", "print the version")
+    .exitOverride();
+  program.configureOutput({ writeOut: (s) => run.stdout(s), writeErr: (s) => run.stderr(s), outputError: () => {} });
+
+  program
+    .command("serve")
+    .description("run the server (what `npm start` runs)")
+    .action(async () => {
+      const cfg = loadConfig(run.env);
+      const server = await startServer(cfg, {
+        onDemoStore: (demo, s) => {
+          const today = new Intl.DateTimeFormat("en-CA", { timeZone: cfg.TIME_ZONE }).format(new Date());
+          run.stdout(
+            [
+              "",
+              "stampd: first start, created a demo store (this is shown once):",
+              `  id:        ${demo.id}`,
+              `  auth_code: ${demo.auth_code}`,
+              `  try:       curl -s ${s.url}/api/open/save -d id=${demo.id} -d auth_code=${demo.auth_code} -d device=openapi -d number=010-1234-5678 -d count=2`,
+              `  API key:   ${demo.api_key}   (stamp API, card ${demo.card_idx})`,
+              `  try:       curl -s -X POST ${s.url}/api/stamp/v1/create -H 'Authorization: APIKey ${demo.api_key}' -H 'Content-Type: application/json' -d '{"cardIdx":${demo.card_idx},"strtYmd":"${today}","endYmd":"${Number(today.slice(0, 4)) + 1}-12-31"}'`,
+              "",
+            ].join("\n") + "\n",
+          );
+        },
+      });
+      closeWithGrace({ delay: SHUTDOWN_GRACE_MS, logger: server.app.log }, async ({ signal, err }) => {
+        if (err) server.app.log.error({ err }, "shutting down after an error");
+        else server.app.log.info({ signal }, "shutting down");
+        await server.close({ cancelStatementsAfterMs: STATEMENT_CANCEL_MS });
+      });
+    });
+
+  operationCommand(run, program, "migrate", "migrate", []);
+  operationCommand(run, program, "verify", "verify", []);
+
+  const store = program.command("store").description("manage stores");
+  operationCommand(run, store, "create", "store create", [
+    new Option("--name <name>", "store name").makeOptionMandatory(),
+    ...storeOptions(),
+  ]);
+  operationCommand(run, store, "list", "store list", []);
+  operationCommand(run, store, "rotate-code", "store rotate-code", [new Option("--id <n>", "store id").makeOptionMandatory()]);
+  operationCommand(run, store, "set", "store set", [
+    new Option("--id <n>", "store id").makeOptionMandatory(),
+    new Option("--name <name>", "store name"),
+    ...storeOptions(),
+    new Option("--active <bool>", "true or false").choices(["true", "false"]),
+  ]);
+
+  const apikey = program.command("apikey").description("manage stamp API keys");
+  operationCommand(run, apikey, "create", "apikey create", [
+    storeIdOption(),
+    planOption(),
+    new Option("--label <text>", "what the key is for"),
+  ]);
+  operationCommand(run, apikey, "list", "apikey list", [storeIdOption()]);
+  operationCommand(run, apikey, "revoke", "apikey revoke", [new Option("--key-id <n>", "API key id").makeOptionMandatory()]);
+
+  const card = program.command("card").description("manage stamp cards");
+  operationCommand(run, card, "create", "card create", [
+    storeIdOption(),
+    new Option("--name <name>", "card name (cardNm)").makeOptionMandatory(),
+    new Option("--title <title>", "card title (cardTtl)").makeOptionMandatory(),
+    new Option("--max-stamps <n>", "stamps to collect (maxStamps)").makeOptionMandatory(),
+    new Option("--url <url>", "button link of the stamp page"),
+    new Option("--image <url>", "stamp image (stampImgUrl)"),
+    new Option("--onsite-pwd <password>", "staff password; turns the on-site option on"),
+  ]);
+  operationCommand(run, card, "list", "card list", [storeIdOption()]);
+
+  const webhook = program.command("webhook").description("manage a store's webhook");
+  operationCommand(run, webhook, "set", "webhook set", [
+    storeIdOption(),
+    new Option("--url <u>", "http or https URL").makeOptionMandatory(),
+  ]);
+  operationCommand(run, webhook, "clear", "webhook clear", [storeIdOption()]);
+  operationCommand(run, webhook, "show", "webhook show", [storeIdOption()]);
+  operationCommand(run, webhook, "deliveries", "webhook deliveries", [
+    storeIdOption(),
+    new Option("--limit <n>", "how many events (default 20)"),
+  ]);
+  operationCommand(run, webhook, "resend", "webhook resend", [new Option("--event <id>", "event id").makeOptionMandatory()]);
+  return program;
+}
+
+/**
+ * Runs the command line on `argv` (as process.argv: node and the script first) and returns its exit
+ * code. `serve` returns once the server listens; the server then keeps the process alive.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const run: CliRun = { ...io, exitCode: 0 };
+  try {
+    await buildCli(run).parseAsync(argv);
+    return run.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0;
+      // No command given: the help, already written to stderr, says what is wrong.
+      if (err.code === "commander.help") return 2;
+      io.stderr(`stampd: ${err.message.replace(/^error: /, "")}\n`);
+      return 2;
+    } else if (err instanceof UsageError || err instanceof ConfigError) {
+      io.stderr(`stampd: ${err.message}\n`);
+      return 2;
+    } else {
+      io.stderr(`stampd: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+}

@@ -14,8 +14,8 @@ const describeInBrowser = describe.skipIf(!hasChromium());
 let s: TestServer;
 let call: StampCall;
 let browser: Browser;
-/** A three-stamp card with the on-site option and a link, and one without either. */
-let onsiteCard: number;
+let storeId: number;
+/** A three-stamp card without the on-site option or a link. */
 let plainCard: number;
 const ONSITE_PASSWORD = "2468";
 const day = (n: number) => dayFromToday(n, s.config.TIME_ZONE);
@@ -27,16 +27,7 @@ beforeAll(async () => {
   s = await startTestServer();
   const store = await s.services.stores.create({ name: "Cafe", loginId: "cafe", ...NO_LIMITS });
   call = stampClient(s, (await s.services.apiKeys.create({ store: store.id, plan: "personal" })).key);
-  onsiteCard = (
-    await s.services.cards.create({
-      store: store.id,
-      name: "Latte <b>& friends</b>",
-      title: "3 stamps, one free latte",
-      maxStamps: 3,
-      url: "https://shop.example/menu",
-      onsitePwd: ONSITE_PASSWORD,
-    })
-  ).cardIdx;
+  storeId = store.id;
   plainCard = (await s.services.cards.create({ store: store.id, name: "Bagel", title: "3 stamps, one free bagel", maxStamps: 3 })).cardIdx;
   browser = await launchChromium();
 });
@@ -51,9 +42,26 @@ interface Issued {
   url: string;
 }
 
-/** Issues a stamp of the on-site card, valid from yesterday for a month, then applies `update`. */
+/**
+ * A three-stamp card with the on-site option and a link, of its own: the on-site password is
+ * throttled per card, so one test's wrong guesses must not lock another test's card.
+ */
+async function onsiteCard(): Promise<number> {
+  const card = await s.services.cards.create({
+    store: storeId,
+    name: "Latte <b>& friends</b>",
+    title: "3 stamps, one free latte",
+    maxStamps: 3,
+    url: "https://shop.example/menu",
+    onsitePwd: ONSITE_PASSWORD,
+  });
+  return card.cardIdx;
+}
+
+/** Issues a stamp of a new on-site card, valid from yesterday for a month, then applies `update`. */
 async function issue(params: Params = {}, update?: Params): Promise<Issued> {
-  const created = await call("create", { cardIdx: onsiteCard, strtYmd: day(-1), endYmd: day(30), ...params });
+  const cardIdx = params.cardIdx ?? (await onsiteCard());
+  const created = await call("create", { strtYmd: day(-1), endYmd: day(30), ...params, cardIdx });
   expect(created.code).toBe(0);
   const stampIdx = Number(created.result);
   const { stampUrl } = (await call("validate", { stampIdx })).result;

@@ -2,11 +2,11 @@
 // lets the requests in flight finish (their writes land and they get their answers), closes the
 // database and exits 0 within the grace period.
 import { afterEach, describe, expect, it } from "vitest";
-import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
 import { lockEmbedded, readControlFile } from "../src/db/embedded-lock.js";
 import { SLOW_START_MS, spawnServer, type ServerProcess } from "./support/process.js";
+import { until } from "./support/wait.js";
 
 const ADMIN_TOKEN = "admin-token-for-shutdown-0";
 let server: ServerProcess | undefined;
@@ -86,18 +86,21 @@ describe.each(["SIGTERM", "SIGINT"] as const)("on %s", (signal) => {
       const slow = [1, 2, 3].map((n) => slowSave(url, params(n), rest));
       // Steady load from four clients until the server stops answering.
       let stopLoad = false;
+      let savedBeforeSignal = 0;
       const load = [0, 1, 2, 3].map(async (client) => {
         const outcomes: string[] = [];
         for (let i = 0; !stopLoad && outcomes.at(-1) !== "refused"; i++) {
           outcomes.push(await quickSave(url, params(100 + client * 1000 + i)));
+          if (outcomes.at(-1) === "saved") savedBeforeSignal++;
         }
         return outcomes;
       });
-      await sleep(500);
+      await until("every client to have saved", () => savedBeforeSignal >= 4);
 
       const started = Date.now();
       const exited = server.signal(signal);
-      await sleep(500);
+      // The line is logged just before the server stops accepting.
+      await until("the server to say it is shutting down", () => server!.stdout().includes(`"msg":"shutting down"`));
       const afterSignal = await quickSave(url, params(9999));
       finishBodies();
       const answers = await Promise.all(slow);

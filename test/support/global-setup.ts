@@ -40,13 +40,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return () => adminQuery(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
-/** Runs one statement on the server's maintenance connection (CREATE and DROP DATABASE). */
+/** How long CREATE and DROP DATABASE keep trying while the server cannot checkpoint. */
+const CHECKPOINT_RETRY_MS = 30_000;
+
+/**
+ * Runs one statement on the server's maintenance connection (CREATE and DROP DATABASE). Both ask
+ * for a checkpoint, which fails server-wide while any tablespace is full, as it is for a moment in
+ * test/disk-full.test.ts; they are tried again until that test has freed its space.
+ */
 export async function adminQuery(server: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
+  const deadline = Date.now() + CHECKPOINT_RETRY_MS;
+  for (;;) {
+    const client = new pg.Client({ connectionString: server });
+    await client.connect();
+    try {
+      await client.query(sql);
+      return;
+    } catch (err) {
+      if (!/checkpoint request failed/.test((err as Error).message) || Date.now() > deadline) throw err;
+    } finally {
+      await client.end();
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

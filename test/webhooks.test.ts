@@ -504,6 +504,8 @@ describe("the outbox survives stops and crashes", () => {
       for (const w of workers) w.start();
       await until("every event", () => new Set(rx.eventIds()).size === EVENTS);
       await settled(a, store.id);
+      // A worker reports a delivery after recording it, so the last reports may trail the records.
+      await until("every delivery reported", () => delivered.length >= EVENTS);
       expect(rx.deliveries).toHaveLength(EVENTS);
       expect(delivered.sort()).toEqual(rx.eventIds().sort());
       expect(rx.deliveries.every((d) => d.verified)).toBe(true);

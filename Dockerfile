@@ -30,7 +30,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The server applies these at start (src/db/migrate.ts reads them beside dist/).
+# The server applies these at start (src/platform/db/migrate.ts reads them beside dist/).
 COPY prisma/migrations ./prisma/migrations
 COPY package.json ./
 COPY bin ./bin

@@ -1,5 +1,5 @@
 // Prisma CLI configuration. Only `prisma generate` is used by the project; migrations are
-// applied by the server itself (src/db/migrate.ts), so no datasource URL is needed here.
+// applied by the server itself (src/platform/db/migrate.ts), so no datasource URL is needed here.
 import { defineConfig } from "prisma/config";
 
 export default defineConfig({

@@ -7,7 +7,7 @@ const MEMORY_TMPDIR_MIN_BYTES = 2 * 1024 ** 3;
 /**
  * Test databases and data directories go to /dev/shm where it is large enough: copying a 40 MB
  * PGlite template there costs 50 ms instead of 800, and the commits' fsyncs, which the embedded
- * database makes real (src/db/pglite-fs.ts), cost nothing. What reaches the disk is tested by
+ * database makes real (src/platform/db/pglite-fs.ts), cost nothing. What reaches the disk is tested by
  * the durability tests' system-call traces, not by where they run. A TMPDIR set by the caller wins.
  */
 function memoryTmpdir(): string | undefined {

@@ -3,7 +3,7 @@
 // Run: npx tsx bench/embedded-saves.ts [saves]
 import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/platform/config.js";
 import { startServer, type DemoStore } from "../src/server.js";
 
 const saves = Number(process.argv[2] ?? 1000);

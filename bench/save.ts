@@ -115,9 +115,9 @@ function wrk(script: string, seconds: number): Figures {
 
 /** Stores made through the store service itself, each with a daily limit out of the way. */
 async function createStores(url: string, n: number): Promise<{ id: number; auth_code: string }[]> {
-  const { loadConfig } = await import("../src/config.js");
-  const { openDatabase } = await import("../src/db/client.js");
-  const { migrate } = await import("../src/db/migrate.js");
+  const { loadConfig } = await import("../src/platform/config.js");
+  const { openDatabase } = await import("../src/platform/db/client.js");
+  const { migrate } = await import("../src/platform/db/migrate.js");
   const { StoreService } = await import("../src/stores/service.js");
   const db = await openDatabase({ databaseUrl: url, dataDir: loadConfig({}).DATA_DIR, poolSize: 2 });
   try {

@@ -5,29 +5,29 @@ import Fastify, { type FastifyInstance } from "fastify";
 import formbody from "@fastify/formbody";
 import type { Registry } from "prom-client";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
-import type { Config } from "./config.js";
-import type { Database } from "./db/client.js";
+import type { Config } from "./platform/config.js";
+import type { Database } from "./platform/db/client.js";
 import type { Services } from "./services.js";
-import { loggerOptions, OneLinePerRequest } from "./log.js";
-import errors from "./plugins/errors.js";
-import requestId from "./plugins/request-id.js";
-import apiAnswer from "./plugins/api-answer.js";
-import drain from "./plugins/drain.js";
-import openapi from "./plugins/openapi.js";
-import metrics from "./plugins/metrics.js";
-import securityHeaders from "./plugins/security-headers.js";
-import { healthRoutes } from "./api/health.js";
-import { openApiRoutes } from "./api/open/routes.js";
-import { stampApiRoutes } from "./api/stamp/routes.js";
-import { adminRoutes } from "./api/admin/routes.js";
-import { stampPageRoutes } from "./pages/routes.js";
-import { sharedSecret } from "./secrets.js";
+import { loggerOptions, OneLinePerRequest } from "./platform/log.js";
+import errors from "./platform/plugins/errors.js";
+import requestId from "./platform/plugins/request-id.js";
+import apiAnswer from "./platform/plugins/api-answer.js";
+import drain from "./platform/plugins/drain.js";
+import openapi from "./platform/plugins/openapi.js";
+import metrics from "./platform/plugins/metrics.js";
+import securityHeaders from "./platform/plugins/security-headers.js";
+import { healthRoutes } from "./platform/health.js";
+import { openApiRoutes } from "./stampang/routes.js";
+import { stampApiRoutes } from "./vivoldi/routes.js";
+import { adminRoutes } from "./admin/routes.js";
+import { stampPageRoutes } from "./vivoldi/page/routes.js";
+import { sharedSecret } from "./platform/secrets.js";
 
 export interface AppDeps {
   config: Config;
   db: Database;
   services: Services;
-  /** This app's metrics registry (see src/metrics.ts). */
+  /** This app's metrics registry (see src/platform/metrics.ts). */
   metrics: Registry;
   /** Local control token for the CLI (see src/cli/run-operation.ts), besides ADMIN_TOKEN. */
   controlToken?: string;

@@ -3,16 +3,16 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import type { Config } from "./config.js";
-import { openDatabase, pgliteDir, type Database } from "./db/client.js";
-import { migrate, readMigrations } from "./db/migrate.js";
-import { lockEmbedded, removeControlFile, writeControlFile } from "./db/embedded-lock.js";
+import type { Config } from "./platform/config.js";
+import { openDatabase, pgliteDir, type Database } from "./platform/db/client.js";
+import { migrate, readMigrations } from "./platform/db/migrate.js";
+import { lockEmbedded, removeControlFile, writeControlFile } from "./platform/db/embedded-lock.js";
 import { createServices, type Services } from "./services.js";
 import { buildApp } from "./app.js";
-import { newSecret } from "./secrets.js";
+import { newSecret } from "./platform/secrets.js";
 import { WebhookWorker, type WorkerOptions } from "./webhooks/worker.js";
-import { createRegistry, webhookDeliveries } from "./metrics.js";
-import { startLogger } from "./log.js";
+import { createRegistry, webhookDeliveries } from "./platform/metrics.js";
+import { startLogger } from "./platform/log.js";
 
 export interface RunningServer {
   app: FastifyInstance;

@@ -1,13 +1,13 @@
 // The services of one server or CLI process, each given what it depends on.
-import type { Config } from "./config.js";
-import type { Database } from "./db/client.js";
-import { PointsService } from "./points/service.js";
+import type { Config } from "./platform/config.js";
+import type { Database } from "./platform/db/client.js";
+import { PointsService } from "./stampang/service.js";
 import { StoreService } from "./stores/service.js";
 import { verifyLedger } from "./ledger/verify.js";
-import { StampService } from "./stamps/service.js";
-import { ApiKeyService } from "./stamps/api-keys.js";
-import { CardService } from "./stamps/cards.js";
-import { StampPageService } from "./stamps/page.js";
+import { StampService } from "./vivoldi/service.js";
+import { ApiKeyService } from "./vivoldi/api-keys.js";
+import { CardService } from "./vivoldi/cards.js";
+import { StampPageService } from "./vivoldi/page/service.js";
 import { WebhookService } from "./webhooks/service.js";
 import { WebhookNudge } from "./webhooks/nudge.js";
 

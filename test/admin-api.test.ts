@@ -2,7 +2,7 @@
 // `Authorization: Bearer <ADMIN_TOKEN>`, refused without the right token, absent without ADMIN_TOKEN.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operations, operationPath } from "../src/admin/operations.js";
-import { readControlFile } from "../src/db/embedded-lock.js";
+import { readControlFile } from "../src/platform/db/embedded-lock.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 const ADMIN_TOKEN = "admin-token-0123456789abcdef";

@@ -10,8 +10,8 @@ import { Copy, DockerfileParser, JSONInstruction, type Instruction } from "docke
 import { validate } from "dockerfile-utils";
 import semver from "semver";
 import { parse as parseYaml } from "yaml";
-import { loadConfig } from "../src/config.js";
-import { MIGRATIONS_DIR } from "../src/db/migrate.js";
+import { loadConfig } from "../src/platform/config.js";
+import { MIGRATIONS_DIR } from "../src/platform/db/migrate.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -104,7 +104,7 @@ describe("Dockerfile", () => {
     expect(destination("/app/dist")).toBe(inImage("dist"));
     expect(destination("package.json")).toBe(workdir);
     expect(destination("bin")).toBe(inImage("bin"));
-    // src/db/migrate.ts finds the migrations relative to its own file; dist/ mirrors src/.
+    // src/platform/db/migrate.ts finds the migrations relative to its own file; dist/ mirrors src/.
     const fromSrc = path.relative(path.join(ROOT, "src"), MIGRATIONS_DIR);
     expect(destination("prisma/migrations")).toBe(path.posix.resolve(inImage("dist"), fromSrc));
   });

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readMigrations } from "../src/db/migrate.js";
+import { readMigrations } from "../src/platform/db/migrate.js";
 import { stampd } from "./support/cli.js";
 import { freshDatabase } from "./support/database.js";
 import { SLOW_START_MS, spawnServer } from "./support/process.js";

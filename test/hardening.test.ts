@@ -1,7 +1,7 @@
 // Hardening (issue 8): a request body size limit, the timeouts of fastify/demo's server, security
 // headers on every answer, and a trustProxy setting an operator can aim at the load balancer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/platform/config.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 const ADMIN_TOKEN = "admin-token-for-hardening-1";

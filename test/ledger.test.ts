@@ -3,7 +3,7 @@
 // the sum of its rows, idempotency keys apply a change once, and `verify` notices any breach.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeMemberBalance, type MemberChange } from "../src/ledger/member-change.js";
-import { openApiWriteGate } from "../src/stores/gate.js";
+import { openApiWriteGate } from "../src/stampang/gate.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let s: TestServer;

@@ -2,8 +2,8 @@
 // `stampd serve` after requests that fail inside the database. The failure is injected with a
 // trigger that rejects every new member (its detail quoting the phone, as a unique violation's does).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
-import { openDatabase } from "../src/db/client.js";
+import { loadConfig } from "../src/platform/config.js";
+import { openDatabase } from "../src/platform/db/client.js";
 import { createStore } from "./support/admin.js";
 import { SLOW_START_MS, spawnServer, type ServerProcess } from "./support/process.js";
 import { freshDatabase, type TestDatabase } from "./support/database.js";

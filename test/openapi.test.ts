@@ -3,7 +3,7 @@
 // and the security schemes; browsable at /docs under the server's security headers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operations } from "../src/admin/operations.js";
-import { FAILURES } from "../src/api/open/answers.js";
+import { FAILURES } from "../src/stampang/answers.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let s: TestServer;

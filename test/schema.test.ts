@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { get_dmmf } from "@prisma/prisma-schema-wasm";
-import { openDatabase, type Database } from "../src/db/client.js";
-import { migrate, readMigrations } from "../src/db/migrate.js";
-import { loadConfig } from "../src/config.js";
+import { openDatabase, type Database } from "../src/platform/db/client.js";
+import { migrate, readMigrations } from "../src/platform/db/migrate.js";
+import { loadConfig } from "../src/platform/config.js";
 import { freshDatabase, type TestDatabase } from "./support/database.js";
 
 interface DmmfField {

@@ -2,9 +2,9 @@
 // lets the requests in flight finish (their writes land and they get their answers), closes the
 // database and exits 0 within the grace period.
 import { afterEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
-import { openDatabase } from "../src/db/client.js";
-import { lockEmbedded, readControlFile } from "../src/db/embedded-lock.js";
+import { loadConfig } from "../src/platform/config.js";
+import { openDatabase } from "../src/platform/db/client.js";
+import { lockEmbedded, readControlFile } from "../src/platform/db/embedded-lock.js";
 import { SLOW_START_MS, spawnServer, type ServerProcess } from "./support/process.js";
 import { until } from "./support/wait.js";
 

@@ -1,10 +1,10 @@
 // The stamp API's keys, plans and rate limits (shared/spec/vivoldi-stamp-api.md, "Transport and
 // auth", "Plans and rate limits") over real HTTP, plus the window edges on a pinned clock.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/platform/config.js";
 import { startServer, type RunningServer } from "../src/server.js";
-import { PLAN_LIMITS } from "../src/stamps/gate.js";
-import { StampError, StampService } from "../src/stamps/service.js";
+import { PLAN_LIMITS } from "../src/vivoldi/gate.js";
+import { StampError, StampService } from "../src/vivoldi/service.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { dayFromToday, stampClient, type StampAnswer } from "./support/stamp-client.js";
 

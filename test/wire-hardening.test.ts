@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/platform/config.js";
 import { stampd } from "./support/cli.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { dayFromToday, stampClient, type StampCall } from "./support/stamp-client.js";

@@ -1,12 +1,12 @@
 // The operator's operations, defined once and served two ways: by the admin HTTP API
-// (src/api/admin/routes.ts) and by the `stampd` command line (src/cli/), which either runs them on
+// (src/admin/routes.ts) and by the `stampd` command line (src/cli/), which either runs them on
 // the database itself or, when the server holds the embedded database, asks the server.
 import { z } from "zod";
 import type { Services } from "../services.js";
-import type { Database } from "../db/client.js";
-import { migrate } from "../db/migrate.js";
-import { PLANS } from "../stamps/gate.js";
-import { NUL_MESSAGE, nulPath, recordId, wholeNumber } from "../input.js";
+import type { Database } from "../platform/db/client.js";
+import { migrate } from "../platform/db/migrate.js";
+import { PLANS } from "../vivoldi/gate.js";
+import { NUL_MESSAGE, nulPath, recordId, wholeNumber } from "../platform/input.js";
 
 export interface OperationContext {
   services: Services;

@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import closeWithGrace from "close-with-grace";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, loadConfig } from "../platform/config.js";
 import { operation } from "../admin/operations.js";
-import { PLANS } from "../stamps/gate.js";
+import { PLANS } from "../vivoldi/gate.js";
 import { startServer } from "../server.js";
 import { runOperation, UsageError } from "./run-operation.js";
 import { formatResult } from "./print.js";

@@ -1,13 +1,13 @@
 // Runs an operator operation for the CLI: on the database directly, or, when a running server
 // holds the embedded database, through that server's admin API with its local control token.
-import type { Config } from "../config.js";
-import { openDatabase } from "../db/client.js";
-import { migrate } from "../db/migrate.js";
-import { EmbeddedBusyError, lockEmbedded, readControlFile, type ControlFile } from "../db/embedded-lock.js";
+import type { Config } from "../platform/config.js";
+import { openDatabase } from "../platform/db/client.js";
+import { migrate } from "../platform/db/migrate.js";
+import { EmbeddedBusyError, lockEmbedded, readControlFile, type ControlFile } from "../platform/db/embedded-lock.js";
 import { ZodError } from "zod";
 import { operationPath, parseInput, type Operation } from "../admin/operations.js";
 import { createServices } from "../services.js";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
 
 /** An error that the operator's arguments caused: one line, exit code 2. */
 export class UsageError extends Error {}

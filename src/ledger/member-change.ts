@@ -4,10 +4,10 @@
 // (member, then account, then the store's daily counter) and never lose an update; the CHECK constraints on
 // ledger_account are the backstop.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Sql } from "../db/client.js";
+import type { Sql } from "../platform/db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Idempotency, MemberChangeOutcome, MemberRef } from "./types.js";
-import type { WriteGate } from "../stores/gate.js";
+import type { WriteGate } from "../stampang/gate.js";
 import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement, WRITE_ONE_ENTRY } from "./statement.js";
 
 export interface MemberChange {

@@ -1,7 +1,7 @@
 // Reads of member balances and history, each in one statement after the caller's gate, so that a
 // read is authenticated and counted in the same round trip.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Sql } from "../db/client.js";
+import type { Sql } from "../platform/db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, GateRow, MemberRef } from "./types.js";
 import { memberKnown } from "./statement.js";

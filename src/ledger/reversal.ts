@@ -8,9 +8,9 @@
 // when it began. So it answers "already reversed" rather than, say, "balance too small" after
 // the first undid a save. The unique index on `reverses_id` is the backstop.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Sql } from "../db/client.js";
+import type { Sql } from "../platform/db/client.js";
 import type { Idempotency, LedgerOutcome, MemberRef } from "./types.js";
-import type { WriteGate } from "../stores/gate.js";
+import type { WriteGate } from "../stampang/gate.js";
 import { findMember, INT_MAX, runLedgerStatement, WRITE_ONE_ENTRY } from "./statement.js";
 
 export interface Reversal {

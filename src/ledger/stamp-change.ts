@@ -15,12 +15,12 @@
 // `balance = balance + 1` broke the CHECKs and unchanged columns could go back a version.
 // test/stamp-api.test.ts ("concurrency") catches it.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Sql } from "../db/client.js";
+import type { Sql } from "../platform/db/client.js";
 import type { EntryKind } from "../generated/prisma/enums.js";
 import type { Gate, GateRow } from "./types.js";
-import { ledgerWrites } from "../metrics.js";
+import { ledgerWrites } from "../platform/metrics.js";
 import { queueWebhookEvent } from "../webhooks/events.js";
-import { stampPayloadSql, type StampPayloadV1, type StampView } from "../stamps/payload.js";
+import { stampPayloadSql, type StampPayloadV1, type StampView } from "../vivoldi/payload.js";
 
 /** Why a stamp call changed nothing (the gate's own refusals aside). */
 export type StampRefusal =

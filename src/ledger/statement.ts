@@ -2,16 +2,16 @@
 // reversal): a single SQL statement that runs the caller's gate, looks up an earlier answer for a
 // reused idempotency key, does the operation's work only when the gate allows it and the key is
 // new, records the key with the row it wrote, counts the call against the store's daily limit
-// last (src/stores/gate.ts) and queues the webhook event of each row written (the outbox,
+// last (src/stampang/gate.ts) and queues the webhook event of each row written (the outbox,
 // src/webhooks/events.ts) when the store has a webhook. Each operation supplies only its work
 // (CTEs) and why it changed nothing; everything else lives here once.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Sql } from "../db/client.js";
+import type { Sql } from "../platform/db/client.js";
 import type { ChangeAnswer, GateRow, Idempotency, LedgerOutcome, MemberRef } from "./types.js";
-import { DAILY_LIMIT_REACHED, type WriteGate } from "../stores/gate.js";
+import { DAILY_LIMIT_REACHED, type WriteGate } from "../stampang/gate.js";
 import { hasSqlState, isUniqueViolation } from "./pg-errors.js";
 import { queuePointEvent, refuseIfWebhook, WEBHOOK_REGISTERED } from "../webhooks/events.js";
-import { ledgerWrites } from "../metrics.js";
+import { ledgerWrites } from "../platform/metrics.js";
 
 /** The largest PostgreSQL integer: balances, counts, member numbers and row ids. */
 export const INT_MAX = 2147483647;

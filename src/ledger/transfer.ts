@@ -11,9 +11,9 @@
 // The two rows name each other (`counterpart_id`): their ids are drawn from the sequence after
 // the locks are held, so that per account, row ids keep the order in which balances changed.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Sql } from "../db/client.js";
+import type { Sql } from "../platform/db/client.js";
 import type { Idempotency, LedgerOutcome, MemberRef } from "./types.js";
-import type { WriteGate } from "../stores/gate.js";
+import type { WriteGate } from "../stampang/gate.js";
 import { findMember, foundOrRegistered, INT_MAX, runLedgerStatement } from "./statement.js";
 
 export interface Transfer {

@@ -6,7 +6,7 @@ export type MemberRef = { phone: string } | { memberNo: number };
 /**
  * SQL run in the same statement before a change, as common table expressions that end in one
  * named `gate` with the columns `store_id int`, `pool_id int` and `allowed boolean`. It
- * authenticates the caller and counts the call (src/stores/gate.ts; an OPEN API change counts
+ * authenticates the caller and counts the call (src/stampang/gate.ts; an OPEN API change counts
  * after its work instead, see WriteGate there); the change happens only when
  * it yields a row with `allowed`. Its row comes back to the caller, whatever the outcome.
  */

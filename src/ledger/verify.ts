@@ -1,5 +1,5 @@
 // The ledger's audit: every invariant that the write path promises, checked from the rows alone.
-import type { Prisma as Db } from "../db/client.js";
+import type { Prisma as Db } from "../platform/db/client.js";
 
 export interface VerifyReport {
   ok: boolean;

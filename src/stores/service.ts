@@ -1,9 +1,9 @@
 // Stores: the tenants of both APIs. Created and changed by the operator (CLI, admin API).
-import type { Prisma as Db } from "../db/client.js";
+import type { Prisma as Db } from "../platform/db/client.js";
 import { StoreUnit, type Plan } from "../generated/prisma/enums.js";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
 import { isUniqueViolation } from "../ledger/pg-errors.js";
-import { digest, newSecret } from "../secrets.js";
+import { digest, newSecret } from "../platform/secrets.js";
 
 export interface StoreFields {
   name?: string;

@@ -2,7 +2,7 @@
 // a deadline. Redirects are not followed (a 3xx is a failed attempt), and at most EXCERPT_CHARS of
 // the answer are read and kept.
 import { createHmac } from "node:crypto";
-import { digest } from "../secrets.js";
+import { digest } from "../platform/secrets.js";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";

@@ -1,7 +1,7 @@
 // Webhook registration and the operator's view of deliveries (stampd webhook ..., /admin/...).
-import type { Prisma as Db } from "../db/client.js";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "../errors.js";
-import { newSecret } from "../secrets.js";
+import type { Prisma as Db } from "../platform/db/client.js";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
+import { newSecret } from "../platform/secrets.js";
 import { AddressRefusedError, assertPublicHost, hostOf } from "./address-guard.js";
 
 export interface WebhookView {

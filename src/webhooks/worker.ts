@@ -7,7 +7,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { BaseLogger } from "pino";
-import type { Prisma as Db } from "../db/client.js";
+import type { Prisma as Db } from "../platform/db/client.js";
 import { postEvent, type AttemptResult } from "./deliver.js";
 
 export type DeliveryOutcome = "delivered" | "retrying" | "failed";

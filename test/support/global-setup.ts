@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { openDatabase } from "../../src/db/client.js";
-import { migrate } from "../../src/db/migrate.js";
+import { openDatabase } from "../../src/platform/db/client.js";
+import { migrate } from "../../src/platform/db/migrate.js";
 import { browserSkipReason } from "./browser.js";
 
 declare module "vitest" {

@@ -1,7 +1,7 @@
 // A real stampd server on a free port over a fresh database. Its helpers (form, get, json) send
 // their requests through Fastify's inject, in this process without a socket; `url` still serves
 // real HTTP for the tests where the transport is the point (fetch, a browser, another process).
-import { loadConfig, type Config } from "../../src/config.js";
+import { loadConfig, type Config } from "../../src/platform/config.js";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server.js";
 import { freshDatabase, type TestDatabase } from "./database.js";
 

@@ -1,0 +1,213 @@
+// Opens the database: PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite under
+// DATA_DIR. Both are reached through one Prisma client, and the ledger's statements through the
+// driver itself (`query`); `session` runs raw multi-statement SQL on one dedicated connection
+// (migrations and their advisory lock need that).
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { createPGlite } from "./pglite-fs.js";
+import { diskShortage, ShuttingDownError } from "./refusals.js";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient, type Prisma as P } from "../../generated/prisma/client.js";
+
+export type Prisma = PrismaClient;
+
+/**
+ * One statement built with `Prisma.sql`, run on the driver itself rather than through Prisma's
+ * `$queryRaw`, whose own work per call cost more than the ledger statement it carried
+ * (docs/performance.md). Rows come back as the driver parses them: int4 as number, json and jsonb
+ * as values, text[] as arrays. The ledger, its gates and the services built on it use this.
+ */
+export interface Sql {
+  query<T>(statement: P.Sql): Promise<T[]>;
+}
+
+/** One connection for raw SQL: a simple-protocol `exec` and a parameterised `query`. */
+export interface SqlSession {
+  exec(sql: string): Promise<void>;
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Database extends Sql {
+  kind: "postgres" | "pglite";
+  prisma: PrismaClient;
+  /** Runs `fn` on one connection held for its whole duration. */
+  session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Why writes fail now, or null (for /readyz): on the embedded database, too little free disk
+   * space; on PostgreSQL, a ledger write that failed for lack of space or an I/O error, until a
+   * probe write succeeds again.
+   */
+  writeProblem(): Promise<string | null>;
+  /**
+   * For shutdown, once the grace period for requests in flight is nearly over: refuses every new
+   * statement and cancels those running, so that they roll back and their requests get an answer
+   * (an error) instead of committing after the process has gone. Repeats until `close`.
+   */
+  cancelStatements(): void;
+  /** Connections in use and idle (PostgreSQL only), for metrics. */
+  poolStats(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  poolSize: number;
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize) : openPGlite(opts.dataDir);
+}
+
+/** Distinct statement texts given a name; past this, statements are sent unnamed (not expected to happen). */
+const NAMED_STATEMENTS_MAX = 1000;
+
+/**
+ * Names for statement texts, so that each connection prepares a statement once and reuses its
+ * plan: the ledger's single-statement changes are large CTEs whose planning would otherwise cost
+ * more than running them. Texts differ only in their shape, never in their values, so there are
+ * a few dozen; the cap keeps a mistake from growing this table without end. A text is built anew
+ * for every call and is several kilobytes long, so it is found by its length and then compared,
+ * which costs less than hashing it as a Map key would.
+ */
+function statementNames(): (text: string) => string {
+  const byLength = new Map<number, { text: string; name: string }[]>();
+  let count = 0;
+  return (text) => {
+    let known = byLength.get(text.length);
+    const found = known?.find((s) => s.text === text);
+    if (found) return found.name;
+    // "" is the protocol's unnamed statement: parsed and planned again each time.
+    if (count >= NAMED_STATEMENTS_MAX) return "";
+    if (!known) byLength.set(text.length, (known = []));
+    const name = `stampd_${count++}`;
+    known.push({ text, name });
+    return name;
+  };
+}
+
+/**
+ * SQLSTATEs of a write the server could not store: disk_full, and the other insufficient-resources
+ * errors of storage (53000), and io_error.
+ */
+const STORAGE_FAILURES = new Set(["53000", "53100", "58030"]);
+
+/**
+ * A write that needs new space in the database's tablespace: a temporary table's file and its
+ * catalog rows. It runs only while writes are known to fail, so it costs nothing otherwise.
+ */
+const WRITE_PROBE = "BEGIN; CREATE TEMP TABLE stampd_write_probe (x int) ON COMMIT DROP; INSERT INTO stampd_write_probe VALUES (1); COMMIT";
+
+function openPostgres(connectionString: string, max: number): Database {
+  const pool = new pg.Pool({ connectionString, max });
+  // An idle connection that the server drops must not crash the process.
+  pool.on("error", () => {});
+  const nameOf = statementNames();
+  let storageFailure: string | null = null;
+  // The server process of each connection, for pg_cancel_backend.
+  const backends = new Set<pg.PoolClient>();
+  pool.on("connect", (client) => backends.add(client));
+  pool.on("remove", (client) => backends.delete(client));
+  let cancelling: NodeJS.Timeout | undefined;
+  const cancelRunning = async () => {
+    const pids = [...backends].map((c) => (c as unknown as { processID: number }).processID);
+    // On a connection of its own: the pool's may all be busy with what is to be cancelled.
+    const canceller = new pg.Client({ connectionString });
+    try {
+      await canceller.connect();
+      await canceller.query("SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid", [pids]);
+    } catch {
+      // The database may be gone already; then nothing of ours runs there.
+    } finally {
+      await canceller.end().catch(() => {});
+    }
+  };
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: (q) => nameOf(q.sql) }) });
+  return {
+    kind: "postgres",
+    prisma,
+    async query<T>(statement: P.Sql) {
+      const text = statement.text; // built anew on every read
+      if (cancelling) throw new ShuttingDownError();
+      try {
+        return (await pool.query({ name: nameOf(text), text, values: statement.values })).rows as T[];
+      } catch (err) {
+        if (STORAGE_FAILURES.has((err as { code?: string }).code ?? "")) storageFailure = (err as Error).message;
+        throw err;
+      }
+    },
+    async writeProblem() {
+      if (!storageFailure) return null;
+      const client = await pool.connect();
+      try {
+        await client.query(WRITE_PROBE);
+        storageFailure = null;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        return `writes failing: ${(err as Error).message}`;
+      } finally {
+        client.release();
+      }
+      return null;
+    },
+    async session(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          exec: async (sql) => void (await client.query(sql)),
+          query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+        });
+      } finally {
+        client.release();
+      }
+    },
+    cancelStatements() {
+      if (cancelling) return;
+      void cancelRunning();
+      // Statements that were waiting for a connection start after this one: cancel them too.
+      cancelling = setInterval(() => void cancelRunning(), 250);
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    async close() {
+      await prisma.$disconnect();
+      // Ends once every connection is back, so cancelling goes on until then.
+      await pool.end();
+      clearInterval(cancelling);
+    },
+  };
+}
+
+/** The embedded database's files live here, below DATA_DIR. */
+export function pgliteDir(dataDir: string): string {
+  return path.resolve(dataDir, "pglite");
+}
+
+async function openPGlite(dataDir: string): Promise<Database> {
+  const dir = pgliteDir(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const shutdown = { cancelling: false };
+  const db = await createPGlite(dir, shutdown);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  return {
+    kind: "pglite",
+    prisma,
+    query: async <T>(statement: P.Sql) => (await db.query<T>(statement.text, statement.values)).rows,
+    // PGlite is a single connection: every caller already shares it.
+    session: (fn) =>
+      fn({
+        exec: async (sql) => void (await db.exec(sql)),
+        query: async (sql, params) => (await db.query(sql, params)).rows as never,
+      }),
+    writeProblem: async () => diskShortage(dir),
+    // One connection, running one statement at a time to its end within milliseconds, never
+    // waiting on a lock: "cancelling" is refusing the statements queued behind it (createPGlite).
+    cancelStatements: () => void (shutdown.cancelling = true),
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    async close() {
+      await prisma.$disconnect();
+      await db.close();
+    },
+  };
+}

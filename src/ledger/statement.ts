@@ -13,8 +13,7 @@ import { hasSqlState, isUniqueViolation } from "./pg-errors.js";
 import { queuePointEvent, refuseIfWebhook, WEBHOOK_REGISTERED } from "../webhooks/events.js";
 import { ledgerWrites } from "../platform/metrics.js";
 
-/** The largest PostgreSQL integer: balances, counts, member numbers and row ids. */
-export const INT_MAX = 2147483647;
+export { INT_MAX } from "../platform/input.js";
 
 export interface LedgerStatement {
   gate: WriteGate;

@@ -3,7 +3,9 @@
 // database's integer range, and no text carries a NUL character (PostgreSQL's text cannot hold
 // one: it would be a 500 rather than the door's bad-input answer).
 import { z } from "zod";
-import { INT_MAX } from "../ledger/statement.js";
+
+/** The largest PostgreSQL integer: balances, counts, member numbers and row ids. */
+export const INT_MAX = 2147483647;
 
 const DECIMAL = /^\s*\d+\s*$/;
 

@@ -1,0 +1,17 @@
+// Every ledger operation is one SQL function (prisma/migrations, docs/ledger.md); this is the one
+// way TypeScript calls them: a fixed statement text per function, sent with its parameters in one
+// round trip, and its one row parsed at the boundary instead of cast.
+import { Prisma } from "../generated/prisma/client.js";
+import type { z } from "zod";
+import type { Sql } from "../platform/db/client.js";
+
+/**
+ * Runs `SELECT * FROM <fn>(<args>)` and parses its one row with `row`. `args` are given in the
+ * function's parameter order; optional ones are passed as null with a flag, so the text never
+ * changes.
+ */
+export async function callLedger<Row extends z.ZodType>(db: Sql, fn: string, args: unknown[], row: Row): Promise<z.infer<Row>> {
+  const rows = await db.query<unknown>(Prisma.sql`SELECT * FROM ${Prisma.raw(fn)}(${Prisma.join(args)})`);
+  if (rows.length !== 1) throw new Error(`${fn} returned ${rows.length} rows, not one`);
+  return row.parse(rows[0]);
+}

@@ -78,16 +78,18 @@ const updateRow = apiRow([
 const deleteRow = apiRow(["ok", ...GATE_STATUSES, "stamp_not_found"]);
 
 export type ApiCallRow = z.infer<typeof callRow>;
-export type ValidateRow = z.infer<typeof validateRow>;
-export type CreateRow = z.infer<typeof createRow>;
-export type AddRow = z.infer<typeof addRow>;
-export type RemoveRow = z.infer<typeof removeRow>;
-export type RedeemRow = z.infer<typeof redeemRow>;
-export type UpdateRow = z.infer<typeof updateRow>;
-export type DeleteRow = z.infer<typeof deleteRow>;
+export type ApiCallStatus = ApiCallRow["status"];
+export type ValidateStatus = z.infer<typeof validateRow>["status"];
+export type CreateStatus = z.infer<typeof createRow>["status"];
+export type AddStatus = z.infer<typeof addRow>["status"];
+export type RemoveStatus = z.infer<typeof removeRow>["status"];
+export type RedeemStatus = z.infer<typeof redeemRow>["status"];
+export type UpdateStatus = z.infer<typeof updateRow>["status"];
+export type DeleteStatus = z.infer<typeof deleteRow>["status"];
 
 /** Every status of the stamp API's functions. */
-export type StampApiStatus = (ApiCallRow | ValidateRow | CreateRow | AddRow | RemoveRow | RedeemRow | UpdateRow | DeleteRow)["status"];
+export type StampApiStatus =
+  ApiCallStatus | ValidateStatus | CreateStatus | AddStatus | RemoveStatus | RedeemStatus | UpdateStatus | DeleteStatus;
 
 /** Counts a call refused for its parameters: it still needs a valid key and counts. */
 export const countApiCall = (db: Sql, g: StampGateInput) => callLedger(db, "stamp_api_call", gateArgs(g), callRow);
@@ -205,7 +207,7 @@ export interface PageCall {
 }
 
 const pageReadRow = z.object({ status: z.enum(["ok", "stamp_not_found", ...UNUSABLE]), stamp: z.unknown() });
-export type PageReadRow = z.infer<typeof pageReadRow>;
+export type PageReadStatus = z.infer<typeof pageReadRow>["status"];
 
 /** The stamp of a stamp page as validate shows it, and why it is not usable now. */
 export const readStampPage = (db: Sql, p: PageCall, view: StampView) =>
@@ -233,7 +235,7 @@ const pageAddRow = z
   .object({ status: z.enum(["ok", "stamp_not_found", "wrong_onsite_password", ...UNUSABLE, "card_full"]) })
   .extend(guessRow.shape)
   .extend(written);
-export type PageAddRow = z.infer<typeof pageAddRow>;
+export type PageAddStatus = z.infer<typeof pageAddRow>["status"];
 
 /** The stamp page's on-site stamp: add's rules, after the card's on-site password, counted by the page's throttle. */
 export const addStampOnSite = (db: Sql, p: PageCall, password: string, view: StampView, rules: GuessRules) =>

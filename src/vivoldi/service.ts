@@ -21,7 +21,7 @@ import {
   validateStamp,
   type ApiCallRow,
   type GuessCount,
-  type PageAddRow,
+  type PageAddStatus,
   type StampApiStatus,
   type StampFields,
   type StampUpdate,
@@ -172,7 +172,7 @@ export class StampService {
     stampIdx: number,
     pageCode: string,
     password: string,
-  ): Promise<{ refusal: Exclude<PageAddRow["status"], "ok"> | null; guess: GuessCount }> {
+  ): Promise<{ refusal: Exclude<PageAddStatus, "ok"> | null; guess: GuessCount }> {
     const row = await addStampOnSite(this.db, { stampIdx, pageCode, at: this.config.clock?.() }, password, this.view(), GUESS_RULES);
     this.wrote(row);
     const guess = { counted: row.counted, failures: row.failures, locked_until: row.locked_until };

@@ -214,7 +214,7 @@ export const readStampPage = (db: Sql, p: PageCall, view: StampView) =>
   callLedger(db, "stamp_page_read", [p.stampIdx, p.pageCode, view.timeZone, p.at ?? null, view.publicBaseUrl], pageReadRow);
 
 /** A guess of a secret as the page's throttle saw it. */
-export const guessRow = z.object({
+const guessRow = z.object({
   /** False: refused unchecked, the page is locked until `locked_until`. */
   counted: z.boolean(),
   /** Wrong guesses in a row after this one. */

@@ -12,3 +12,8 @@ export class NotFoundError extends Error {
 export class ConflictError extends Error {
   override name = "ConflictError";
 }
+
+/** The `default` of an exhaustive `switch` on a closed set: the compiler proves it is never reached. */
+export function unreachable(value: never): never {
+  throw new Error(`unexpected value ${String(value)}`);
+}

@@ -1,6 +1,6 @@
 // Which rate window a caller is told about: after a counted call the one with the fewest calls
 // left, after a refused call the refusing one that ends last (the earliest moment a call can pass).
-import type { WindowUsage } from "./gate.js";
+import type { WindowUsage } from "../ledger/stamps.js";
 
 export interface RateReport {
   limit: number;

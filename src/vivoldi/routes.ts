@@ -6,37 +6,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { StampError, type Answer, type StampService } from "./service.js";
 import { SECURITY } from "../platform/plugins/openapi.js";
-import { answerStampError, CODE_TABLE, FAILURES, rateHeaders, success, UNEXPECTED } from "./answers.js";
+import { answerStampError, CODE_TABLE, CODES, rateHeaders, success } from "./answers.js";
+import { stampPayloadSchema } from "./payload.js";
 import { acceptEmptyJson, paramsOf } from "../platform/wire.js";
 import { noteAnswer } from "../platform/plugins/api-answer.js";
 import { createParams, parseApiKey, parseParams, redeemParams, stampIdxParams, updateParams } from "./params.js";
-
-const payloadSchema = z.object({
-  stampIdx: z.number(),
-  domain: z.string(),
-  cardIdx: z.number(),
-  cardNm: z.string(),
-  cardTtl: z.string(),
-  stamps: z.number(),
-  maxStamps: z.number(),
-  stampUrl: z.string(),
-  url: z.string().nullable(),
-  strtYmd: z.string().describe("YYYY-MM-DD"),
-  endYmd: z.string().describe("YYYY-MM-DD"),
-  onsiteYn: z.enum(["Y", "N"]),
-  onsitePwd: z.string().nullable(),
-  memo: z.string().nullable(),
-  activeYn: z.enum(["Y", "N"]),
-  userId: z.string(),
-  userNm: z.string().nullable(),
-  userPhnno: z.string().nullable(),
-  userEml: z.string().nullable(),
-  userEtc1: z.string().nullable(),
-  userEtc2: z.string().nullable(),
-  stampImgUrl: z.string(),
-  regYmdt: z.string().describe("YYYY-MM-DD HH:mm:ss in the server's time zone"),
-  payloadVersion: z.literal("v1"),
-});
 
 const envelope = (result: z.ZodType) => z.object({ code: z.number(), message: z.string(), result: result.nullable() });
 const failure = envelope(z.null()).meta({
@@ -49,9 +23,7 @@ const ANSWERS =
   CODE_TABLE;
 
 /** The failure answers of every endpoint, by HTTP status, for the documentation. */
-const failureResponses = Object.fromEntries(
-  [...new Set([...Object.values(FAILURES), UNEXPECTED].map((f) => f.status))].filter((s) => s !== 200).map((s) => [s, failure]),
-);
+const failureResponses = Object.fromEntries([...new Set(CODES.map((f) => f.status))].filter((s) => s !== 200).map((s) => [s, failure]));
 
 export const stampApiRoutes =
   (stamps: StampService): FastifyPluginAsync =>
@@ -103,7 +75,7 @@ export const stampApiRoutes =
       });
     };
 
-    route("GET", "validate", "Check a stamp and return it", stampIdxParams, payloadSchema, (key, idx) => stamps.validate(key, idx));
+    route("GET", "validate", "Check a stamp and return it", stampIdxParams, stampPayloadSchema, (key, idx) => stamps.validate(key, idx));
     // The original's documentation shows create's result as a string: clients that read it as one
     // (Java getString, a Go string field) cannot decode a JSON number.
     route(

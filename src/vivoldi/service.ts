@@ -1,55 +1,48 @@
 // The stamp API's domain: issue, validate, add, remove, update, redeem and delete stamps of the
 // API key's store. Requests arrive here already parsed; every rule that needs the database (the
 // key, the plan, the rate limits, ownership, state, validity and the count bounds) is checked
-// inside the one statement that does the work (src/ledger/stamp-change.ts), and each refusal
-// comes back as a StampError. Every answer carries the caller's rate-limit state.
+// inside the one ledger function that does the work (src/ledger/stamps.ts), and each refusal
+// comes back as a StampError. Every answer carries the caller's rate-limit state. The service
+// reports what the ledger wrote: the ledger-writes metric and the webhook nudge.
 import { randomInt } from "node:crypto";
-import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../platform/db/client.js";
-import type { Plan } from "../generated/prisma/enums.js";
+import type { EntryKind, Plan } from "../generated/prisma/enums.js";
 import {
-  changeStamp,
+  addStamp,
+  addStampOnSite,
+  countApiCall,
+  countPinGuess,
   deleteStamp,
   openStamp,
-  readStamp,
+  readStampPage,
+  redeemStamp,
+  removeStamp,
   updateStamp,
-  type StampContext,
+  validateStamp,
+  type ApiCallRow,
+  type GuessCount,
+  type PageAddStatus,
+  type StampApiStatus,
   type StampFields,
-  type StampOutcome,
-  type StampRefusal,
   type StampUpdate,
-} from "../ledger/stamp-change.js";
-import type { Gate, GateRow } from "../ledger/types.js";
-import { rateLimitRejections } from "../platform/metrics.js";
+  type StampView,
+  type Unusable,
+} from "../ledger/stamps.js";
+import { unreachable } from "../platform/errors.js";
+import { ledgerWrites, rateLimitRejections } from "../platform/metrics.js";
 import { newSecret } from "../platform/secrets.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
-import { planAtLeast, stampApiGate, type StampGateRow } from "./gate.js";
-import { onSiteGate, pageReadGate, type OnSiteGateRow } from "./page/gate.js";
-import type { GuessCount } from "./page/throttle.js";
-import type { StampPayloadV1 } from "./payload.js";
+import type { StampFailure } from "./answers.js";
+import { planAtLeast, stampGate } from "./gate.js";
+import { GUESS_RULES } from "./page/throttle.js";
+import { stampPayloadSchema, type StampPayloadV1 } from "./payload.js";
 import { rateReport, type RateReport } from "./rate.js";
-
-export type StampFailure =
-  | "invalid_param"
-  | "unauthorized"
-  | "plan_required"
-  | "rate_limited"
-  | "stamp_not_found"
-  | "not_started"
-  | "expired"
-  | "inactive"
-  | "already_used"
-  | "card_full"
-  | "not_enough_stamps"
-  | "wrong_onsite_password"
-  | "card_not_found"
-  | "invalid_period";
 
 export class StampError extends Error {
   override name = "StampError";
   constructor(
     readonly reason: StampFailure,
-    /** What was wrong, in words (for invalid_param it names the parameter). */
+    /** What was wrong, in words (for invalid_param it names the parameter); else the answer's own, if any. */
     readonly detail?: string,
     /** The caller's rate-limit state, when the call got that far. */
     readonly rate?: RateReport,
@@ -59,27 +52,6 @@ export class StampError extends Error {
     super(detail ? `${reason}: ${detail}` : reason);
   }
 }
-
-/** What each refusal of the ledger means to the caller. */
-const REFUSALS: Record<StampRefusal, { reason: StampFailure; detail?: string }> = {
-  not_found: { reason: "stamp_not_found" },
-  inactive: { reason: "inactive" },
-  not_started: { reason: "not_started" },
-  expired: { reason: "expired" },
-  used: { reason: "already_used" },
-  full: { reason: "card_full" },
-  empty: { reason: "not_enough_stamps", detail: "the stamp has no stamp to remove" },
-  not_enough: { reason: "not_enough_stamps" },
-  password_missing: { reason: "invalid_param", detail: "onsitePwd is required: the card has onsiteYn=Y" },
-  wrong_password: { reason: "wrong_onsite_password" },
-  card_not_found: { reason: "card_not_found" },
-  invalid_period: { reason: "invalid_period", detail: "strtYmd must not be after endYmd, and endYmd at most 5 years from today" },
-  above_maximum: { reason: "invalid_param", detail: "stamps is above the card's maxStamps" },
-  above_new_maximum: {
-    reason: "invalid_param",
-    detail: "cardIdx: the stamp holds more stamps than that card's maxStamps; give stamps too",
-  },
-};
 
 /** A successful call's result, the caller's rate-limit state and the API key's store. */
 export interface Answer<T> {
@@ -114,6 +86,15 @@ function newUserId(): string {
   return Array.from({ length: 12 }, () => USER_ID_ALPHABET[randomInt(USER_ID_ALPHABET.length)]).join("");
 }
 
+/** What every stamp API function answers besides its own values. */
+type ApiRow = Omit<ApiCallRow, "status"> & { status: StampApiStatus };
+
+/** What a change reports besides its status: whether it queued a webhook event, and the kinds of ledger rows it wrote. */
+interface Written {
+  queued: boolean | null;
+  kinds: EntryKind[] | null;
+}
+
 export class StampService {
   constructor(
     private readonly db: Sql,
@@ -123,49 +104,63 @@ export class StampService {
   ) {}
 
   async validate(apiKey: string, stampIdx: number): Promise<Answer<StampPayloadV1>> {
-    const out = await readStamp(this.db, this.context(apiKey), stampIdx);
-    return { ...this.settle(out), result: out.stamp! };
+    const row = await validateStamp(this.db, this.gate(apiKey), this.view(), stampIdx);
+    return { ...passGate(row), result: stampPayloadSchema.parse(row.stamp) };
   }
 
   async create(apiKey: string, s: NewStampInput): Promise<Answer<number>> {
     const domain = this.ownDomain(s.domain);
-    const out = await openStamp(this.db, this.context(apiKey, domain).gate, {
+    const row = await openStamp(this.db, this.gate(apiKey, domain), {
       ...s,
       domain,
       userId: s.userId ?? newUserId(),
       pageCode: newSecret(16),
     });
-    return { ...this.settle(out), result: out.stampIdx! };
+    const passed = passGate(row);
+    if (row.stamp_idx === null) throw new Error("stamp_create answered ok without a stamp");
+    return { ...passed, result: row.stamp_idx };
   }
 
-  add(apiKey: string, stampIdx: number): Promise<Answer<null>> {
-    return this.change(changeStamp(this.db, this.context(apiKey), stampIdx, { action: "add" }));
+  async add(apiKey: string, stampIdx: number): Promise<Answer<null>> {
+    return this.changed(await addStamp(this.db, this.gate(apiKey), this.view(), stampIdx));
   }
 
-  remove(apiKey: string, stampIdx: number): Promise<Answer<null>> {
-    return this.change(changeStamp(this.db, this.context(apiKey), stampIdx, { action: "remove" }));
+  async remove(apiKey: string, stampIdx: number): Promise<Answer<null>> {
+    return this.changed(await removeStamp(this.db, this.gate(apiKey), this.view(), stampIdx));
   }
 
-  redeem(apiKey: string, stampIdx: number, onsitePassword: string | null): Promise<Answer<null>> {
-    return this.change(changeStamp(this.db, this.context(apiKey), stampIdx, { action: "redeem", onsitePassword }));
+  async redeem(apiKey: string, stampIdx: number, onsitePassword: string | null): Promise<Answer<null>> {
+    return this.changed(await redeemStamp(this.db, this.gate(apiKey), this.view(), stampIdx, onsitePassword));
   }
 
-  update(apiKey: string, stampIdx: number, u: StampUpdate): Promise<Answer<null>> {
+  async update(apiKey: string, stampIdx: number, u: StampUpdate): Promise<Answer<null>> {
     const domain = this.ownDomain(u.domain);
-    return this.change(updateStamp(this.db, this.context(apiKey, domain), stampIdx, { ...u, domain }));
+    return this.changed(await updateStamp(this.db, this.gate(apiKey, domain), this.view(), stampIdx, { ...u, domain }));
   }
 
-  delete(apiKey: string, stampIdx: number): Promise<Answer<null>> {
-    return this.change(deleteStamp(this.db, this.context(apiKey), stampIdx));
+  async delete(apiKey: string, stampIdx: number): Promise<Answer<null>> {
+    return { ...passGate(await deleteStamp(this.db, this.gate(apiKey), stampIdx)), result: null };
   }
 
   /**
-   * The stamp of a stamp page as validate shows it, and why it is not usable now (the ledger's
-   * reasons: inactive, not_started, expired, used), if it is not. Null: no such page.
+   * The stamp of a stamp page as validate shows it, and why it is not usable now, if it is not.
+   * Null: no such page.
    */
-  async readPage(stampIdx: number, pageCode: string): Promise<{ stamp: StampPayloadV1; unusable: StampRefusal | null } | null> {
-    const out = await readStamp(this.db, this.withView(pageReadGate(this.pageGateInput(pageCode))), stampIdx);
-    return out.stamp ? { stamp: out.stamp, unusable: out.refusal } : null;
+  async readPage(stampIdx: number, pageCode: string): Promise<{ stamp: StampPayloadV1; unusable: Unusable | null } | null> {
+    const row = await readStampPage(this.db, { stampIdx, pageCode, at: this.config.clock?.() }, this.view());
+    switch (row.status) {
+      case "stamp_not_found":
+        return null;
+      case "ok":
+        return { stamp: stampPayloadSchema.parse(row.stamp), unusable: null };
+      case "inactive":
+      case "not_started":
+      case "expired":
+      case "already_used":
+        return { stamp: stampPayloadSchema.parse(row.stamp), unusable: row.status };
+      default:
+        return unreachable(row.status);
+    }
   }
 
   /**
@@ -173,16 +168,20 @@ export class StampService {
    * with the API's rules. `guess` is the page throttle's count of the password guess; refusal
    * wrong_onsite_password covers a locked page too (`guess.counted` false).
    */
-  async addOnSite(stampIdx: number, pageCode: string, password: string): Promise<{ refusal: StampFailure | null; guess: GuessCount }> {
-    const gateSql = onSiteGate({ ...this.pageGateInput(pageCode), password });
-    const out = await changeStamp(this.db, this.withView(gateSql), stampIdx, { action: "add" });
-    const gate = out.gate as OnSiteGateRow | null;
-    if (!gate) return { refusal: "stamp_not_found", guess: { counted: false, failures: 0, locked_until: null } };
-    const guess = { counted: gate.counted, failures: gate.failures, locked_until: gate.locked_until };
-    if (!gate.allowed) return { refusal: "wrong_onsite_password", guess };
-    if (out.refusal) return { refusal: REFUSALS[out.refusal].reason, guess };
-    if (out.queued) this.webhooks.ring();
-    return { refusal: null, guess };
+  async addOnSite(
+    stampIdx: number,
+    pageCode: string,
+    password: string,
+  ): Promise<{ refusal: Exclude<PageAddStatus, "ok"> | null; guess: GuessCount }> {
+    const row = await addStampOnSite(this.db, { stampIdx, pageCode, at: this.config.clock?.() }, password, this.view(), GUESS_RULES);
+    this.wrote(row);
+    const guess = { counted: row.counted, failures: row.failures, locked_until: row.locked_until };
+    return { refusal: row.status === "ok" ? null : row.status, guess };
+  }
+
+  /** Counts a guess of a stamp page's PIN, as wrong until the caller has checked it. */
+  countPinGuess(stampIdx: number): Promise<GuessCount> {
+    return countPinGuess(this.db, stampIdx, GUESS_RULES);
   }
 
   /**
@@ -190,27 +189,19 @@ export class StampService {
    * gate's refusal if there is one, otherwise `failure` with the rate-limit state.
    */
   async reject(apiKey: string, failure: StampError): Promise<never> {
-    const [row] = await this.db.query<{ gate: GateRow | null }>(Prisma.sql`
-      WITH ${this.context(apiKey).gate} SELECT to_jsonb(gate) AS gate FROM (SELECT 1) one LEFT JOIN gate ON true`);
-    const { rate, storeId } = passGate(row!.gate);
+    const { rate, storeId } = passGate(await countApiCall(this.db, this.gate(apiKey)));
     throw new StampError(failure.reason, failure.detail, rate, storeId);
   }
 
-  private async change(run: Promise<StampOutcome>): Promise<Answer<null>> {
-    const out = await run;
-    const answer = { ...this.settle(out), result: null };
-    if (out.queued) this.webhooks.ring();
-    return answer;
+  /** Reports what a change wrote (the metric, the webhook nudge), then its answer. */
+  private changed(row: ApiRow & Written): Answer<null> {
+    this.wrote(row);
+    return { ...passGate(row), result: null };
   }
 
-  /** Throws the gate's or the ledger's refusal, if any; otherwise the caller's rate-limit state and store. */
-  private settle(out: StampOutcome): { rate: RateReport; storeId: number } {
-    const passed = passGate(out.gate);
-    if (out.refusal) {
-      const r = REFUSALS[out.refusal];
-      throw new StampError(r.reason, r.detail, passed.rate, passed.storeId);
-    }
-    return passed;
+  private wrote(row: Written): void {
+    for (const kind of row.kinds ?? []) ledgerWrites.inc({ kind });
+    if (row.queued) this.webhooks.ring();
   }
 
   /** The server's own URL is stored as null (the default), so it follows PUBLIC_BASE_URL. */
@@ -218,43 +209,34 @@ export class StampService {
     return domain === this.config.publicBaseUrl ? null : domain;
   }
 
-  /** The page's code is the key of a stamp page's gate. */
-  private pageGateInput(pageCode: string) {
-    return { pageCode, timeZone: this.config.timeZone, at: this.config.clock?.() };
+  private view(): StampView {
+    return { timeZone: this.config.timeZone, publicBaseUrl: this.config.publicBaseUrl };
   }
 
-  /** A statement's gate with how stamps are shown. */
-  private withView(gate: Gate): StampContext {
-    const { timeZone, publicBaseUrl } = this.config;
-    return { gate, view: { timeZone, publicBaseUrl } };
-  }
-
-  /** The gate of a call (a domain of its own needs a higher plan than the API itself) and the view. */
-  private context(apiKey: string, domain?: string | null): StampContext {
-    const minPlan = domain ? CUSTOM_DOMAIN_PLAN : API_PLAN;
-    return this.withView(stampApiGate({ apiKey, timeZone: this.config.timeZone, minPlan, at: this.config.clock?.() }));
+  /** The gate of a call: a domain of its own needs a higher plan than the API itself. */
+  private gate(apiKey: string, domain?: string | null) {
+    return stampGate(apiKey, domain ? CUSTOM_DOMAIN_PLAN : API_PLAN, this.config.timeZone, this.config.clock?.());
   }
 }
 
-/** Throws the gate's refusal, if it refused; otherwise the rate-limit state of the counted call and the key's store. */
-function passGate(row: GateRow | null): { rate: RateReport; storeId: number } {
-  const gate = row as unknown as StampGateRow | null;
-  if (!gate) throw new StampError("unauthorized");
-  const storeId = gate.store_id;
-  if (!gate.plan_ok) {
-    throw new StampError(
-      "plan_required",
-      planAtLeast(gate.plan, API_PLAN)
-        ? `a domain of its own needs plan ${CUSTOM_DOMAIN_PLAN} or higher (this account: ${gate.plan})`
-        : `the stamp API needs plan ${API_PLAN} or higher (this account: ${gate.plan})`,
-      undefined,
-      storeId,
-    );
+/**
+ * Throws the call's refusal, with the rate-limit state once the call was counted; otherwise the
+ * rate-limit state of the counted call and the key's store.
+ */
+function passGate(row: ApiRow): { rate: RateReport; storeId: number } {
+  const storeId = row.store_id ?? undefined;
+  const rate = row.windows && row.called_at !== null ? rateReport(row.windows, row.status !== "rate_limited", row.called_at) : undefined;
+  if (row.status === "ok") {
+    if (!rate || storeId === undefined) throw new Error("a stamp function answered ok without counting the call");
+    return { rate, storeId };
   }
-  const rate = rateReport(gate.windows!, gate.within_limit, gate.now);
-  if (!gate.within_limit) {
-    rateLimitRejections.inc({ api: "stamp" });
-    throw new StampError("rate_limited", undefined, rate, storeId);
-  }
-  return { rate, storeId };
+  if (row.status === "rate_limited") rateLimitRejections.inc({ api: "stamp" });
+  throw new StampError(row.status, row.status === "plan_required" ? planDetail(row.plan) : undefined, rate, storeId);
+}
+
+function planDetail(plan: Plan | null): string | undefined {
+  if (plan === null) return undefined;
+  return planAtLeast(plan, API_PLAN)
+    ? `a domain of its own needs plan ${CUSTOM_DOMAIN_PLAN} or higher (this account: ${plan})`
+    : `the stamp API needs plan ${API_PLAN} or higher (this account: ${plan})`;
 }

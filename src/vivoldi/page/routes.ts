@@ -4,6 +4,7 @@
 // routes only read forms, cookies and the language and choose what to show; the rules live in
 // StampPageService, StampService and the ledger. Successful POSTs redirect (303) so that a reload
 // cannot post twice; refused ones show the form again with why.
+import { unreachable } from "../../platform/errors.js";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import cookie from "@fastify/cookie";
 import csrf from "@fastify/csrf-protection";
@@ -206,13 +207,24 @@ export const stampPageRoutes =
       const { w } = words(request);
       const form = onsiteForm.parse(request.body);
       const out = await pages.addOnSite(page, form.password);
-      if (out.refusal === null) return reply.redirect(`${pagePath(page.pageCode)}?added=1`, 303);
-      if (out.refusal === "wrong_onsite_password") {
-        const refused = guessRefusal(out.guess, w.wrongOnsite, w);
-        if (refused.retryAfter) reply.header("retry-after", String(refused.retryAfter));
-        return showCard(request, reply, page, refused.status, refused.message);
+      switch (out.refusal) {
+        case null:
+          return reply.redirect(`${pagePath(page.pageCode)}?added=1`, 303);
+        case "wrong_onsite_password": {
+          const refused = guessRefusal(out.guess, w.wrongOnsite, w);
+          if (refused.retryAfter) reply.header("retry-after", String(refused.retryAfter));
+          return showCard(request, reply, page, refused.status, refused.message);
+        }
+        case "stamp_not_found":
+        case "inactive":
+        case "not_started":
+        case "expired":
+        case "already_used":
+        case "card_full":
+          // The card's state (full, expired, used, ...) is what the page shows next to the count.
+          return showCard(request, reply, page, 409, null);
+        default:
+          return unreachable(out.refusal);
       }
-      // The card's state (full, expired, used, ...) is what the page shows next to the count.
-      return showCard(request, reply, page, 409, null);
     });
   };

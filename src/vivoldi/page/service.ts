@@ -4,10 +4,9 @@
 // reset forgets every browser. Wrong PINs are throttled per stamp (src/vivoldi/page/throttle.ts).
 // What the page shows and the on-site stamp go through StampService, with the API's rules.
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
-import { Prisma } from "../../generated/prisma/client.js";
 import type { Prisma as Db } from "../../platform/db/client.js";
 import { digest, equalsConstantTime } from "../../platform/secrets.js";
-import { countGuess, type GuessCount } from "./throttle.js";
+import type { GuessCount } from "./throttle.js";
 import type { StampService } from "../service.js";
 
 /** A stamp page as found by its code. */
@@ -19,7 +18,7 @@ export interface PageStamp {
 
 export const PIN_FORMAT = /^[0-9]{4,6}$/;
 
-/** A stamp whose page works: not deleted, of an active store (as src/vivoldi/page/gate.ts). */
+/** A stamp whose page works: not deleted, of an active store (as the SQL functions stamp_page_read and stamp_page_add). */
 const LIVE = { deletedAt: null, card: { store: { active: true } } } as const;
 
 /** scrypt's cost: about 50 ms and 16 MiB per hash, so a stolen hash of a 4-6 digit PIN is slow to guess. */
@@ -85,10 +84,7 @@ export class StampPageService {
    * one clears the count. `right` false with `counted` false: the page is locked.
    */
   async checkPin(p: PageStamp, pin: string): Promise<GuessCount & { right: boolean }> {
-    const [row] = await this.db.$queryRaw<{ guess: GuessCount }[]>`
-      WITH ${countGuess("pin", Prisma.sql`SELECT ${p.stampIdx}::int AS stamp_id, false AS correct`, undefined)}
-      SELECT to_jsonb(guess) AS guess FROM guess`;
-    const guess = row!.guess;
+    const guess = await this.stamps.countPinGuess(p.stampIdx);
     if (!guess.counted) return { ...guess, right: false };
     if (p.pinHash === null || !PIN_FORMAT.test(pin) || !(await pinMatches(pin, p.pinHash))) return { ...guess, right: false };
     await this.db.pageThrottle.updateMany({

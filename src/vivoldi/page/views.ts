@@ -1,8 +1,9 @@
 // The stamp page's HTML: semantic, one column, readable at 360 px, usable with a keyboard and a
 // screen reader (labels, headings, live messages), working without any script. Every value goes
 // through the escaping `html` template.
+import { unreachable } from "../../platform/errors.js";
 import type { StampPayloadV1 } from "../payload.js";
-import type { StampRefusal } from "../../ledger/stamp-change.js";
+import type { Unusable } from "../../ledger/stamps.js";
 import { html, type Html, type Part } from "./html.js";
 import type { Language, Words } from "./i18n.js";
 
@@ -107,8 +108,8 @@ export interface CardPageInput {
   lang: Language;
   w: Words;
   stamp: StampPayloadV1;
-  /** Why the stamp is not usable now (the ledger's reasons), if it is not. */
-  unusable: StampRefusal | null;
+  /** Why the stamp is not usable now, if it is not. */
+  unusable: Unusable | null;
   /** The stamp image to draw. */
   imageSrc: string;
   /** Where the on-site form posts; null: no on-site stamping now. */
@@ -127,10 +128,13 @@ function stateOf(p: CardPageInput): { text: string; good: boolean } | null {
       return { text: w.notStarted(stamp.strtYmd), good: false };
     case "expired":
       return { text: w.expired(stamp.endYmd), good: false };
-    case "used":
+    case "already_used":
       return { text: w.used, good: false };
+    case null:
+      return stamp.stamps >= stamp.maxStamps ? { text: w.full, good: true } : null;
+    default:
+      return unreachable(p.unusable);
   }
-  return stamp.stamps >= stamp.maxStamps ? { text: w.full, good: true } : null;
 }
 
 /** Only http(s) links become the card's button (never javascript: and the like). */

@@ -14,6 +14,9 @@
 -- A call that is refused after authentication is counted like any other while the store's
 -- limit has room; once the counter refuses it, the call answers `rate_limited` with nothing
 -- written. Only a store's authenticated calls are counted.
+--
+-- A change queues the webhook event of each row it writes (queue_webhook_event) when the store
+-- had a webhook as its gate read it: a webhook set while the change runs is set after it.
 
 -- Counts one call of a store on its day, unless the day's count has reached the store's limit.
 -- Returns the call's status: `p_status` once counted, rate_limited when the limit refused it.

@@ -2,8 +2,8 @@
 // zero, every change is one immutable row carrying the balance after it, a balance always equals
 // the sum of its rows, idempotency keys apply a change once, and `verify` notices any breach.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changeMemberBalance, type MemberChange } from "../src/ledger/member-change.js";
-import { openApiWriteGate } from "../src/stampang/gate.js";
+import { changeBalance, type BalanceChange, type StoreCaller } from "../src/ledger/points.js";
+import { digest } from "../src/platform/secrets.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 let s: TestServer;
@@ -15,17 +15,14 @@ beforeAll(async () => {
 });
 afterAll(() => s?.stop());
 
-const gate = () => openApiWriteGate({ storeId: store.id, authCode: store.auth_code, timeZone: "Asia/Seoul" });
-const change = (phone: string, delta: number, extra: Partial<MemberChange> = {}) =>
-  changeMemberBalance(s.db, {
-    gate: gate(),
-    storeId: store.id,
-    member: { phone },
-    register: delta > 0,
-    delta,
-    kind: delta > 0 ? "save" : "use",
-    ...extra,
-  });
+const ceilings = { stamp: 100, point: 1_000_000 };
+const callerOf = (st: { id: number; auth_code: string }, timeZone = "Asia/Seoul"): StoreCaller => ({
+  storeId: st.id,
+  authCodeHash: digest(st.auth_code),
+  timeZone,
+});
+const change = (phone: string, delta: number, extra: Partial<BalanceChange> = {}) =>
+  changeBalance(s.db, { caller: callerOf(store), ceilings, member: { phone }, register: delta > 0, delta, ...extra });
 
 async function accountOf(phone: string) {
   return s.db.prisma.ledgerAccount.findFirstOrThrow({ where: { member: { phone } }, include: { entries: { orderBy: { id: "asc" } } } });
@@ -56,27 +53,25 @@ describe("ledger core", () => {
   it("does not find a member with no account in the pool", async () => {
     await change("+821020000003", 1);
     const other = await s.services.stores.create({ name: "Other pool" });
-    const out = await changeMemberBalance(s.db, {
-      gate: openApiWriteGate({ storeId: other.id, authCode: other.auth_code, timeZone: "UTC" }),
-      storeId: other.id,
+    const out = await changeBalance(s.db, {
+      caller: callerOf(other, "UTC"),
+      ceilings,
       member: { phone: "+821020000003" },
       register: false,
       delta: -1,
-      kind: "use",
     });
     expect(out.status).toBe("member_not_found");
   });
 
   it("refuses a change the gate does not allow, and an unknown member without registration", async () => {
-    const refused = await changeMemberBalance(s.db, {
-      gate: openApiWriteGate({ storeId: store.id, authCode: "wrong", timeZone: "UTC" }),
-      storeId: store.id,
+    const refused = await changeBalance(s.db, {
+      caller: callerOf({ id: store.id, auth_code: "wrong" }, "UTC"),
+      ceilings,
       member: { phone: "+821020000004" },
       register: true,
       delta: 1,
-      kind: "save",
     });
-    expect(refused).toMatchObject({ status: "refused", gate: null });
+    expect(refused).toMatchObject({ status: "auth_failed", member_no: null });
     expect((await change("+821020000004", -1)).status).toBe("member_not_found");
     expect(await s.db.prisma.member.count({ where: { phone: "+821020000004" } })).toBe(0);
   });

@@ -8,10 +8,10 @@ import type { Sql } from "../platform/db/client.js";
 /**
  * Runs `SELECT * FROM <fn>(<args>)` and parses its one row with `row`. `args` are given in the
  * function's parameter order; optional ones are passed as null with a flag, so the text never
- * changes.
+ * changes, and it is prepared under the function's name.
  */
 export async function callLedger<Row extends z.ZodType>(db: Sql, fn: string, args: unknown[], row: Row): Promise<z.infer<Row>> {
-  const rows = await db.query<unknown>(Prisma.sql`SELECT * FROM ${Prisma.raw(fn)}(${Prisma.join(args)})`);
+  const rows = await db.query<unknown>(Prisma.sql`SELECT * FROM ${Prisma.raw(fn)}(${Prisma.join(args)})`, fn);
   if (rows.length !== 1) throw new Error(`${fn} returned ${rows.length} rows, not one`);
   return row.parse(rows[0]);
 }

@@ -1,9 +1,33 @@
 // The OPEN API's answers: HTTP 200 always, `result` true or false, and on failure the spec's
-// `code` and Korean `msg`. This table is the spec's failure table.
+// `code` and Korean `msg`. FAILURES is the spec's failure table; STATUS_ANSWERS maps every status
+// of the ledger's functions to its answer.
 import type { FastifyRequest } from "fastify";
 import { isClientError, type AnswerError } from "../platform/plugins/errors.js";
 import { noteAnswer } from "../platform/plugins/api-answer.js";
-import { PointsError, type PointsFailure } from "./service.js";
+import type { ChangeStatus, GateStatus, ReadStatus, ReversalStatus, TransferStatus } from "../ledger/points.js";
+
+export type PointsFailure =
+  | "auth_failed"
+  | "invalid_param"
+  | "invalid_phone"
+  | "invalid_count"
+  | "member_not_found"
+  | "insufficient_balance"
+  | "rate_limited"
+  | "duplicate_request"
+  | "already_reversed"
+  | "history_not_found";
+
+export class PointsError extends Error {
+  override name = "PointsError";
+  constructor(
+    readonly reason: PointsFailure,
+    /** What was wrong, for invalid_param (the parameter's name). */
+    readonly detail?: string,
+  ) {
+    super(detail ? `${reason}: ${detail}` : reason);
+  }
+}
 
 export const FAILURES: Record<PointsFailure | "internal", { code: string; msg: string }> = {
   auth_failed: { code: "AUTH_FAILED", msg: "인증에 실패했습니다" },
@@ -26,6 +50,29 @@ export const FAILURE_CODES = Object.values(FAILURES).map((f) => f.code) as [stri
 export const FAILURE_TABLE = ["| code | msg |", "|---|---|", ...Object.values(FAILURES).map((f) => `| \`${f.code}\` | ${f.msg} |`)].join(
   "\n",
 );
+
+/** Every status of the ledger's OPEN API functions (src/ledger/points.ts). */
+export type PointsStatus = GateStatus | ReadStatus | ChangeStatus | TransferStatus | ReversalStatus;
+
+/** What a status answers: the call's success, or the failure (and the parameter at fault). */
+export type StatusAnswer = "success" | { reason: PointsFailure; detail?: string };
+
+export const STATUS_ANSWERS: Record<PointsStatus, StatusAnswer> = {
+  ok: "success",
+  applied: "success",
+  replayed: "success",
+  auth_failed: { reason: "auth_failed" },
+  rate_limited: { reason: "rate_limited" },
+  key_reused: { reason: "duplicate_request" },
+  count_above_unit_max: { reason: "invalid_count" },
+  member_not_found: { reason: "member_not_found" },
+  same_member: { reason: "invalid_param", detail: "to_number" },
+  insufficient_balance: { reason: "insufficient_balance" },
+  // The receiver's (or, undoing a use, the member's) balance would pass the largest one.
+  above_maximum: { reason: "invalid_count" },
+  history_not_found: { reason: "history_not_found" },
+  already_reversed: { reason: "already_reversed" },
+};
 
 export interface Failure {
   result: false;

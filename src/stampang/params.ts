@@ -6,7 +6,7 @@ import { z } from "zod";
 import { normalizeMobile, type PhonePolicy } from "../platform/phone.js";
 import type { MemberRef } from "../ledger/types.js";
 import { nulPath, recordId, wholeNumber } from "../platform/input.js";
-import { PointsError } from "./service.js";
+import { PointsError } from "./answers.js";
 import { isParamsBody } from "../platform/wire.js";
 
 const scalar = z.union([z.string(), z.number()]);

@@ -5,8 +5,8 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { FastifyRequest } from "fastify";
 import type { PhonePolicy } from "../platform/phone.js";
 import { z } from "zod";
-import { PointsError, type PointsService } from "./service.js";
-import { answerOpenError, FAILURE_CODES, FAILURE_TABLE, OK_CODE } from "./answers.js";
+import type { PointsService } from "./service.js";
+import { answerOpenError, FAILURE_CODES, FAILURE_TABLE, OK_CODE, PointsError } from "./answers.js";
 import { acceptEmptyJson, paramsOf } from "../platform/wire.js";
 import { noteAnswer } from "../platform/plugins/api-answer.js";
 import {

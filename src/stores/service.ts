@@ -2,7 +2,7 @@
 import type { Prisma as Db } from "../platform/db/client.js";
 import { StoreUnit, type Plan } from "../generated/prisma/enums.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
-import { isUniqueViolation } from "../ledger/pg-errors.js";
+import { isUniqueViolation } from "../platform/db/pg-errors.js";
 import { digest, newSecret } from "../platform/secrets.js";
 
 export interface StoreFields {
@@ -154,7 +154,8 @@ export class StoreService {
     try {
       return await fn();
     } catch (err) {
-      if (isUniqueViolation(err, "login_id")) throw new ConflictError("login_id is already taken");
+      if (isUniqueViolation(err, { name: "store_login_id_key", columns: ["login_id"] }))
+        throw new ConflictError("login_id is already taken");
       throw err;
     }
   }

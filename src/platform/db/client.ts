@@ -20,7 +20,11 @@ export type Prisma = PrismaClient;
  * as values, text[] as arrays. The ledger, its gates and the services built on it use this.
  */
 export interface Sql {
-  query<T>(statement: P.Sql): Promise<T[]>;
+  /**
+   * `name`, for a statement whose text never changes (a ledger function's call): PostgreSQL
+   * prepares it once per connection under that name and reuses its plan.
+   */
+  query<T>(statement: P.Sql, name?: string): Promise<T[]>;
 }
 
 /** One connection for raw SQL: a simple-protocol `exec` and a parameterised `query`. */
@@ -61,33 +65,6 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize) : openPGlite(opts.dataDir);
 }
 
-/** Distinct statement texts given a name; past this, statements are sent unnamed (not expected to happen). */
-const NAMED_STATEMENTS_MAX = 1000;
-
-/**
- * Names for statement texts, so that each connection prepares a statement once and reuses its
- * plan: the ledger's single-statement changes are large CTEs whose planning would otherwise cost
- * more than running them. Texts differ only in their shape, never in their values, so there are
- * a few dozen; the cap keeps a mistake from growing this table without end. A text is built anew
- * for every call and is several kilobytes long, so it is found by its length and then compared,
- * which costs less than hashing it as a Map key would.
- */
-function statementNames(): (text: string) => string {
-  const byLength = new Map<number, { text: string; name: string }[]>();
-  let count = 0;
-  return (text) => {
-    let known = byLength.get(text.length);
-    const found = known?.find((s) => s.text === text);
-    if (found) return found.name;
-    // "" is the protocol's unnamed statement: parsed and planned again each time.
-    if (count >= NAMED_STATEMENTS_MAX) return "";
-    if (!known) byLength.set(text.length, (known = []));
-    const name = `stampd_${count++}`;
-    known.push({ text, name });
-    return name;
-  };
-}
-
 /**
  * SQLSTATEs of a write the server could not store: disk_full, and the other insufficient-resources
  * errors of storage (53000), and io_error.
@@ -104,7 +81,6 @@ function openPostgres(connectionString: string, max: number): Database {
   const pool = new pg.Pool({ connectionString, max });
   // An idle connection that the server drops must not crash the process.
   pool.on("error", () => {});
-  const nameOf = statementNames();
   let storageFailure: string | null = null;
   // The server process of each connection, for pg_cancel_backend.
   const backends = new Set<pg.PoolClient>();
@@ -124,15 +100,14 @@ function openPostgres(connectionString: string, max: number): Database {
       await canceller.end().catch(() => {});
     }
   };
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: (q) => nameOf(q.sql) }) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: "postgres",
     prisma,
-    async query<T>(statement: P.Sql) {
-      const text = statement.text; // built anew on every read
+    async query<T>(statement: P.Sql, name?: string) {
       if (cancelling) throw new ShuttingDownError();
       try {
-        return (await pool.query({ name: nameOf(text), text, values: statement.values })).rows as T[];
+        return (await pool.query({ name, text: statement.text, values: statement.values })).rows as T[];
       } catch (err) {
         if (STORAGE_FAILURES.has((err as { code?: string }).code ?? "")) storageFailure = (err as Error).message;
         throw err;

@@ -1,0 +1,156 @@
+// The members' balances in a pool (the OPEN API's ledger): one small function per SQL function of
+// prisma/migrations/20261204100000_open_api_ledger_functions, which does the whole operation
+// (gate, idempotency, locks, checks, count, write) and answers one row. Its `status` comes from
+// a closed set, parsed here into a union type; the answer's values are null unless the status
+// is a success (`ok`, `applied`, `replayed`).
+import { z } from "zod";
+import type { Sql } from "../platform/db/client.js";
+import { EntryKind } from "../generated/prisma/enums.js";
+import { callLedger } from "./call.js";
+import type { Idempotency, MemberRef } from "./types.js";
+
+/** Who calls: the store, the SHA-256 of its auth code, and the time zone of its calendar days. */
+export interface StoreCaller {
+  storeId: number;
+  authCodeHash: string;
+  timeZone: string;
+}
+
+/** The largest count of one save, use or transfer, by the store's unit. */
+export interface CountCeilings {
+  stamp: number;
+  point: number;
+}
+
+const callerArgs = (c: StoreCaller) => [c.storeId, c.authCodeHash, c.timeZone];
+/** A member as the functions take it: a phone, or a member number. */
+const memberArgs = (m: MemberRef) => ("phone" in m ? [m.phone, null] : [null, m.memberNo]);
+const keyArgs = (k: Idempotency | undefined) => [k?.key ?? null, k?.fingerprint ?? null];
+
+const GATE_STATUSES = ["ok", "auth_failed", "rate_limited"] as const;
+const READ_STATUSES = [...GATE_STATUSES, "member_not_found"] as const;
+/** Every change: its gate, its idempotency key and the count of the call. */
+const CHANGE_REFUSALS = ["key_reused", "auth_failed", "rate_limited", "member_not_found", "insufficient_balance", "above_maximum"] as const;
+const CHANGE_STATUSES = ["applied", "replayed", ...CHANGE_REFUSALS, "count_above_unit_max"] as const;
+const TRANSFER_STATUSES = [...CHANGE_STATUSES, "same_member"] as const;
+const REVERSAL_STATUSES = ["applied", "replayed", ...CHANGE_REFUSALS, "history_not_found", "already_reversed"] as const;
+
+export type GateStatus = (typeof GATE_STATUSES)[number];
+export type ReadStatus = (typeof READ_STATUSES)[number];
+export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
+export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
+export type ReversalStatus = (typeof REVERSAL_STATUSES)[number];
+
+const int = z.number().int();
+
+const gateRow = z.object({ status: z.enum(GATE_STATUSES) });
+
+/** Authenticates the store and counts the call (a call that locks nothing else: counted first). */
+export function openApiGate(db: Sql, caller: StoreCaller) {
+  return callLedger(db, "open_api_gate", callerArgs(caller), gateRow);
+}
+
+const balanceRow = z.object({ status: z.enum(READ_STATUSES), member_no: int.nullable(), balance: int.nullable() });
+
+/** A member's balance in the caller's pool (a member without an account there is not found). */
+export function readBalance(db: Sql, caller: StoreCaller, member: MemberRef) {
+  return callLedger(db, "open_api_balance", [...callerArgs(caller), ...memberArgs(member)], balanceRow);
+}
+
+const historyEntry = z.object({
+  id: int,
+  login_id: z.string(),
+  /** The store's branch name, or its name when it has none. */
+  place: z.string(),
+  kind: z.enum(EntryKind),
+  delta: int,
+  /** UTC, ISO 8601 with seconds and `Z`. */
+  date: z.string(),
+});
+export type HistoryEntry = z.infer<typeof historyEntry>;
+
+const historyRow = z.object({ status: z.enum(READ_STATUSES), member_no: int.nullable(), entries: z.array(historyEntry).nullable() });
+
+/** One page of a member's entries in the caller's pool, newest first. */
+export function readHistory(db: Sql, caller: StoreCaller, member: MemberRef, page: { number: number; size: number }) {
+  return callLedger(db, "open_api_history", [...callerArgs(caller), ...memberArgs(member), page.number, page.size], historyRow);
+}
+
+const changeRow = z.object({
+  status: z.enum(CHANGE_STATUSES),
+  member_no: int.nullable(),
+  balance: int.nullable(),
+  /** A webhook event was queued with the change. */
+  queued: z.boolean().nullable(),
+});
+
+export interface BalanceChange {
+  caller: StoreCaller;
+  ceilings: CountCeilings;
+  member: MemberRef;
+  /** Signed: > 0 saves, < 0 uses. */
+  delta: number;
+  /** Register a phone unknown to the pool (save does); otherwise the member must have an account there. */
+  register: boolean;
+  idempotency?: Idempotency;
+}
+
+/** A save or a use of a member's balance. */
+export function changeBalance(db: Sql, c: BalanceChange) {
+  return callLedger(
+    db,
+    "open_api_change_balance",
+    [...callerArgs(c.caller), c.ceilings.stamp, c.ceilings.point, ...memberArgs(c.member), c.delta, c.register, ...keyArgs(c.idempotency)],
+    changeRow,
+  );
+}
+
+const transferRow = changeRow.extend({ status: z.enum(TRANSFER_STATUSES), to_member_no: int.nullable(), to_balance: int.nullable() });
+
+export interface Transfer {
+  caller: StoreCaller;
+  ceilings: CountCeilings;
+  giver: MemberRef;
+  /** A phone unknown to the pool is registered. */
+  receiver: MemberRef;
+  count: number;
+  idempotency?: Idempotency;
+}
+
+/** Moves `count` from the giver to the receiver in the caller's pool. */
+export function transfer(db: Sql, t: Transfer) {
+  return callLedger(
+    db,
+    "open_api_transfer",
+    [
+      ...callerArgs(t.caller),
+      t.ceilings.stamp,
+      t.ceilings.point,
+      ...memberArgs(t.giver),
+      ...memberArgs(t.receiver),
+      t.count,
+      ...keyArgs(t.idempotency),
+    ],
+    transferRow,
+  );
+}
+
+const reversalRow = changeRow.extend({ status: z.enum(REVERSAL_STATUSES) });
+
+export interface Reversal {
+  caller: StoreCaller;
+  /** The member whose row it must be. */
+  member: MemberRef;
+  entryId: number;
+  idempotency?: Idempotency;
+}
+
+/** Reverses one save or use of the member in the caller's pool. */
+export function reverse(db: Sql, r: Reversal) {
+  return callLedger(
+    db,
+    "open_api_reverse",
+    [...callerArgs(r.caller), ...memberArgs(r.member), r.entryId, ...keyArgs(r.idempotency)],
+    reversalRow,
+  );
+}

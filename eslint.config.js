@@ -5,6 +5,33 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
+/**
+ * The layers of src/, lowest first: each may import those below it, never those above, and the
+ * two APIs never each other. The ledger knows no listener (webhooks, metrics) and no API.
+ */
+const TOP = ["**/app.js", "**/server.js", "**/services.js", "**/cli/**", "**/admin/**"];
+const APIS = ["**/stampang/**", "**/vivoldi/**"];
+const DOMAINS = ["**/ledger/**", "**/webhooks/**", "**/stores/**", ...APIS];
+const LAYERS = [
+  { dir: "src/platform", forbidden: [...TOP, ...DOMAINS], why: "the platform knows no domain" },
+  {
+    dir: "src/ledger",
+    forbidden: [...TOP, ...DOMAINS.filter((d) => d !== "**/ledger/**"), "**/platform/metrics.js", "**/platform/plugins/**"],
+    why: "the ledger knows nothing above it: no API, webhook or metric",
+  },
+  { dir: "src/webhooks", forbidden: [...TOP, ...APIS], why: "webhooks know neither API" },
+  { dir: "src/stores", forbidden: [...TOP, ...APIS], why: "stores know neither API" },
+  { dir: "src/stampang", forbidden: [...TOP, "**/vivoldi/**"], why: "the OPEN API knows not the stamp API" },
+  { dir: "src/vivoldi", forbidden: [...TOP, "**/stampang/**"], why: "the stamp API knows not the OPEN API" },
+];
+
+function layers() {
+  return LAYERS.map(({ dir, forbidden, why }) => ({
+    files: [`${dir}/**/*.ts`],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: forbidden, message: `Imports point one way: ${why}.` }] }] },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "src/generated/", "coverage/"] },
   js.configs.recommended,
@@ -23,6 +50,7 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
+  ...layers(),
   {
     // Tests read the answers they check as `any` (parsed JSON); their assertions check the shape.
     files: ["test/**/*.ts"],

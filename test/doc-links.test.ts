@@ -1,6 +1,7 @@
 // Every relative link of README.md and docs/ leads to a file of the repository (and to a heading
-// of it, when it names one), so that the documents work in a clone. The contracts live outside
-// the repository (shared/spec/); docs/contracts/ holds the copies the documents link to.
+// of it, when it names one, or to lines that exist, for `#L12` or `#L12-L15` into another file),
+// so that the documents work in a clone. The contracts live outside the repository
+// (shared/spec/); docs/contracts/ holds the copies the documents link to.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -29,6 +30,9 @@ const anchor = (heading: string) =>
     .replace(/[^\p{L}\p{N}\s_-]/gu, "")
     .replace(/\s/g, "-");
 const anchorsOf = (markdown: string) => new Set([...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchor(m[1]!)));
+/** A link to lines of a source file, as GitHub writes it: `L12` or `L12-L15`. */
+const LINES = /^L(\d+)(?:-L(\d+))?$/;
+const lineCount = (source: string) => source.replace(/\n$/, "").split("\n").length;
 
 describe("links in the documents", () => {
   it.each(documents())("%s links only to files of the repository", (doc) => {
@@ -38,7 +42,13 @@ describe("links in the documents", () => {
       const target = path.resolve(path.dirname(path.join(ROOT, doc)), decodeURIComponent(file));
       expect(path.relative(ROOT, target).startsWith(".."), `${doc}: ${link} leaves the repository`).toBe(false);
       expect(existsSync(target), `${doc}: ${link} does not exist`).toBe(true);
-      if (fragment) expect([...anchorsOf(readFileSync(target, "utf8"))], `${doc}: ${link}`).toContain(fragment);
+      if (!fragment) continue;
+      const linked = readFileSync(target, "utf8");
+      const lines = target.endsWith(".md") ? null : LINES.exec(fragment);
+      if (lines) {
+        const [first, last] = [Number(lines[1]), Number(lines[2] ?? lines[1])];
+        expect(1 <= first && first <= last && last <= lineCount(linked), `${doc}: ${link} (${lineCount(linked)} lines)`).toBe(true);
+      } else expect([...anchorsOf(linked)], `${doc}: ${link}`).toContain(fragment);
     }
   });
 

@@ -70,6 +70,14 @@ const CHECKS: { name: string; sql: string }[] = [
            WHERE e.store_id <> c.store_id`,
   },
   {
+    // Once per account is the index ledger_entry_import_once's.
+    name: "each import row opens a member's balance in a pool",
+    sql: `SELECT format('import entry %s: %s', e.id, CASE WHEN a.pool_id IS NULL OR a.member_id IS NULL THEN 'not on a member''s account in a pool'
+                                                            ELSE format('delta %s is not positive', e.delta) END) AS problem
+            FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id
+           WHERE e.kind = 'import' AND (a.pool_id IS NULL OR a.member_id IS NULL OR e.delta <= 0)`,
+  },
+  {
     name: "each transfer's two rows name each other and balance",
     sql: `SELECT format('transfer entry %s: %s', id, problem) AS problem FROM (
             SELECT e.id, CASE

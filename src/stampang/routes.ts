@@ -27,7 +27,7 @@ import {
   type WireParams,
 } from "./params.js";
 
-const CONTENT: Record<string, string> = { save: "적립", use: "차감", transfer: "양도", reversal: "취소" };
+const CONTENT: Record<string, string> = { save: "적립", use: "차감", transfer: "양도", reversal: "취소", import: "이관" };
 
 const failureSchema = z
   .object({ result: z.literal(false), code: z.enum(FAILURE_CODES), msg: z.string() })
@@ -46,7 +46,7 @@ const history = z.object({
       place: z.string(),
       type: z.number().describe("0 save, 1 use"),
       count: z.number(),
-      content: z.string().describe("적립, 차감, 양도 or 취소"),
+      content: z.string().describe("적립, 차감, 양도, 취소 or 이관 (an opening balance imported from Stampang)"),
       date: z.string().describe("UTC, ISO 8601"),
     }),
   ),

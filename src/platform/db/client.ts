@@ -39,6 +39,11 @@ export interface Database extends Sql {
   /** Runs `fn` on one connection held for its whole duration. */
   session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
   /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. On the
+   * embedded database every other statement waits until it ends (PGlite has one connection).
+   */
+  transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /**
    * Why writes fail now, or null (for /readyz): on the embedded database, too little free disk
    * space; on PostgreSQL, a ledger write that failed for lack of space or an I/O error, until a
    * probe write succeeds again.
@@ -138,6 +143,23 @@ function openPostgres(connectionString: string, max: number): Database {
         client.release();
       }
     },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn({
+          query: async <T>(statement: P.Sql, name?: string) =>
+            (await client.query({ name, text: statement.text, values: statement.values })).rows as T[],
+        });
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
     cancelStatements() {
       if (cancelling) return;
       void cancelRunning();
@@ -175,6 +197,8 @@ async function openPGlite(dataDir: string): Promise<Database> {
         exec: async (sql) => void (await db.exec(sql)),
         query: async (sql, params) => (await db.query(sql, params)).rows as never,
       }),
+    transaction: (fn) =>
+      db.transaction((tx) => fn({ query: async <T>(statement: P.Sql) => (await tx.query<T>(statement.text, statement.values)).rows })),
     writeProblem: async () => diskShortage(dir),
     // One connection, running one statement at a time to its end within milliseconds, never
     // waiting on a lock: "cancelling" is refusing the statements queued behind it (createPGlite).

@@ -10,6 +10,7 @@ import { CardService } from "./vivoldi/cards.js";
 import { StampPageService } from "./vivoldi/page/service.js";
 import { WebhookService } from "./webhooks/service.js";
 import { WebhookNudge } from "./webhooks/nudge.js";
+import { ImportService } from "./import-export/import.js";
 
 export interface Services {
   stores: StoreService;
@@ -21,8 +22,12 @@ export interface Services {
   webhooks: WebhookService;
   /** Rung by services after a change that may have queued a webhook event (the worker listens). */
   webhookNudge: WebhookNudge;
+  imports: ImportService;
   verify: () => ReturnType<typeof verifyLedger>;
 }
+
+/** Lines of an import file per call of its ledger function. */
+const IMPORT_BATCH_LINES = 1000;
 
 export function createServices(db: Database, config: Config): Services {
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
@@ -37,6 +42,12 @@ export function createServices(db: Database, config: Config): Services {
     cards: new CardService(db.prisma, stores),
     webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
     webhookNudge,
+    imports: new ImportService({
+      db,
+      phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN },
+      timeZone: config.TIME_ZONE,
+      batchSize: IMPORT_BATCH_LINES,
+    }),
     verify: () => verifyLedger(db.prisma),
   };
 }

@@ -21,6 +21,8 @@ export interface Operation<I extends z.ZodType = z.ZodType> {
   /** Admin API path; `:id` style segments are filled from the input. */
   path: string;
   input: I;
+  /** The input field that is the request's body as it is (the admin API) instead of a JSON field. */
+  rawBody?: { field: string; contentType: "text/csv" };
   run(ctx: OperationContext, input: z.output<I>): Promise<unknown>;
 }
 
@@ -167,6 +169,15 @@ export const operations = [
     path: "/admin/webhook-events/:event/resend",
     input: z.object({ event: z.uuid() }),
     run: ({ services }, input) => services.webhooks.resend(input.event),
+  }),
+  define({
+    name: "import members",
+    summary: "Import members and opening balances into the store's pool from a CSV file (shared/spec/migration.md)",
+    method: "POST",
+    path: "/admin/stores/:id/import",
+    input: z.object({ id, file: z.instanceof(Buffer, { error: "the file is required" }), dryRun: boolText.default(false) }),
+    rawBody: { field: "file", contentType: "text/csv" },
+    run: ({ services }, input) => services.imports.importMembers(input.id, input.file, { dryRun: input.dryRun }),
   }),
   define({
     name: "verify",

@@ -50,14 +50,25 @@ export interface AdminDeps {
   controlToken?: string;
 }
 
-/** The operation's input as the admin API receives it: path segments, then query string or body. */
+/** The largest file an operation takes as its body (an import of some 100,000 lines is a few MB). */
+const RAW_BODY_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * The operation's input as the admin API receives it: path segments, then query string or body;
+ * an operation with a raw body takes its other fields from the query string.
+ */
 function wireSchema(op: Operation) {
-  const where = op.method === "GET" ? "querystring" : "body";
+  const where = op.method === "GET" || op.rawBody ? "querystring" : "body";
   const segments = [...op.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
-  if (segments.length === 0 || !(op.input instanceof z.ZodObject)) return { [where]: op.input };
+  if (!(op.input instanceof z.ZodObject)) return { [where]: op.input };
   // zod's mask type wants literal keys; these come from the path at run time.
-  const mask = Object.fromEntries(segments.map((name) => [name, true])) as Record<string, true> & Record<number, never>;
-  return { params: op.input.pick(mask), [where]: op.input.omit(mask) };
+  const keys = (names: string[]) => Object.fromEntries(names.map((name) => [name, true])) as Record<string, true> & Record<number, never>;
+  const raw = op.rawBody ? { body: z.string().describe(`the file, as \`${op.rawBody.contentType}\``) } : {};
+  return {
+    ...(segments.length ? { params: op.input.pick(keys(segments)) } : {}),
+    [where]: op.input.omit(keys([...segments, ...(op.rawBody ? [op.rawBody.field] : [])])),
+    ...raw,
+  };
 }
 
 export const adminRoutes =
@@ -76,6 +87,10 @@ export const adminRoutes =
       }
       throw new UnauthorizedError();
     };
+
+    for (const contentType of new Set(operations.flatMap((op) => (op.rawBody ? [op.rawBody.contentType] : [])))) {
+      app.addContentTypeParser(contentType, { parseAs: "buffer", bodyLimit: RAW_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    }
 
     for (const op of operations) {
       app.route({
@@ -96,11 +111,12 @@ export const adminRoutes =
         validatorCompiler: () => (data: unknown) => ({ value: data }),
         preHandler: authorize,
         handler: async (request) => {
-          const input = parseInput(op, {
-            ...(request.query as object),
-            ...(request.body && typeof request.body === "object" ? request.body : {}),
-            ...(request.params as object),
-          });
+          const body = op.rawBody
+            ? { [op.rawBody.field]: request.body }
+            : request.body && typeof request.body === "object"
+              ? request.body
+              : {};
+          const input = parseInput(op, { ...(request.query as object), ...body, ...(request.params as object) });
           return op.run(ctx, input);
         },
       });

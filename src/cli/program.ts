@@ -35,14 +35,26 @@ interface CliRun extends CliIo {
   exitCode: number;
 }
 
-/** Adds a command that runs the named operation with the command's options as its input. */
-function operationCommand(run: CliRun, parent: Command, words: string, opName: string, options: Option[]): Command {
+type Options = Record<string, unknown>;
+
+/**
+ * Adds a command that runs the named operation with the command's options as its input (or what
+ * `toInput` makes of them).
+ */
+function operationCommand(
+  run: CliRun,
+  parent: Command,
+  words: string,
+  opName: string,
+  options: Option[],
+  toInput: (opts: Options) => Options = (opts) => opts,
+): Command {
   const op = operation(opName);
   const cmd = parent.command(words).description(op.summary).option("--json", "print JSON");
   for (const o of options) cmd.addOption(o);
-  cmd.action(async (opts: Record<string, unknown>) => {
+  cmd.action(async (opts: Options) => {
     const { json, ...input } = opts;
-    const result = await runOperation(loadConfig(run.env), op, input);
+    const result = await runOperation(loadConfig(run.env), op, toInput(input));
     run.stdout(formatResult(result, Boolean(json)));
     if (opName === "verify" && !(result as { ok: boolean }).ok) run.exitCode = 1;
   });
@@ -63,6 +75,15 @@ const storeOptions = () => [
   new Option("--limit-hour <n>", "stamp API calls per hour instead of the plan's (`default`: the plan's)"),
   new Option("--limit-day <n>", "stamp API calls per day instead of the plan's (`default`: the plan's)"),
 ];
+
+/** The bytes of the file to import; the server may be another process, so they are sent, not the path. */
+function readImportFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`--file: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
 
 function buildCli(run: CliRun): Command {
   const program = new Command("stampd")
@@ -137,6 +158,20 @@ function buildCli(run: CliRun): Command {
     new Option("--onsite-pwd <password>", "staff password; turns the on-site option on"),
   ]);
   operationCommand(run, card, "list", "card list", [storeIdOption()]);
+
+  const imports = program.command("import").description("bring a shop's customers over from Stampang");
+  operationCommand(
+    run,
+    imports,
+    "members",
+    "import members",
+    [
+      storeIdOption(),
+      new Option("--file <path>", "CSV or TSV file, UTF-8 or CP949, with a header row").makeOptionMandatory(),
+      new Option("--dry-run", "check the file and print the summary; write nothing"),
+    ],
+    ({ store, file, dryRun }) => ({ id: store, file: readImportFile(String(file)), dryRun: Boolean(dryRun) }),
+  );
 
   const webhook = program.command("webhook").description("manage a store's webhook");
   operationCommand(run, webhook, "set", "webhook set", [

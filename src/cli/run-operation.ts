@@ -58,10 +58,15 @@ async function runRemote(config: Config, op: Operation, input: Record<string, un
   await expectAnswer(control);
   const { path, rest } = operationPath(op, input);
   const url = new URL(path, control.url);
-  const init: RequestInit = { method: op.method, headers: { authorization: `Bearer ${control.token}` } };
-  if (op.method === "GET") for (const [k, v] of Object.entries(rest)) url.searchParams.set(k, String(v));
+  const headers: Record<string, string> = { authorization: `Bearer ${control.token}` };
+  const init: RequestInit = { method: op.method, headers };
+  const { [op.rawBody?.field ?? ""]: raw, ...fields } = rest;
+  if (op.method === "GET" || op.rawBody) for (const [k, v] of Object.entries(fields)) url.searchParams.set(k, String(v));
   else init.body = JSON.stringify(rest);
-  if (init.body) (init.headers as Record<string, string>)["content-type"] = "application/json";
+  if (op.rawBody) {
+    init.body = new Uint8Array(raw as Buffer);
+    headers["content-type"] = op.rawBody.contentType;
+  } else if (init.body) headers["content-type"] = "application/json";
   let res: Response;
   try {
     res = await fetch(url, init);

@@ -24,6 +24,8 @@ export const recordId = wholeNumber(1);
 /** Where in `value` the first text with a NUL character is (its path of keys), or null if none is. */
 export function nulPath(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
   if (typeof value === "string") return value.includes("\0") ? path : null;
+  // A file given as bytes (an import) is checked by what reads it.
+  if (Buffer.isBuffer(value)) return null;
   if (value === null || typeof value !== "object") return null;
   for (const [key, v] of Object.entries(value)) {
     const found = nulPath(v, [...path, Array.isArray(value) ? Number(key) : key]);

@@ -1,0 +1,86 @@
+// `stampd import members` and `POST /admin/stores/<id>/import` (shared/spec/migration.md,
+// "Import"): a file's members and opening balances brought into a store's pool, all or nothing.
+// The file is read and checked for form first (import-file.ts); then, in one transaction, the
+// ledger function checks each batch against the database and writes it (src/ledger/import.ts).
+// Any wrong line rolls the whole transaction back and is reported with every other.
+import type { Database } from "../platform/db/client.js";
+import type { PhonePolicy } from "../platform/phone.js";
+import { InvalidArgumentError, NotFoundError } from "../platform/errors.js";
+import { importBatch, type ImportLine, type ImportProblem } from "../ledger/import.js";
+import { readImportFile, type ImportColumn, type LineError } from "./import-file.js";
+
+export interface ImportDeps {
+  db: Database;
+  phones: PhonePolicy;
+  /** The time zone of `joined` dates (TIME_ZONE). */
+  timeZone: string;
+  /** Lines per call of the ledger function. */
+  batchSize: number;
+}
+
+export interface ImportSummary {
+  dry_run: boolean;
+  lines_read: number;
+  members_new_to_server: number;
+  members_new_to_pool: number;
+  balance_imported: number;
+  kept_member_numbers: number;
+}
+
+/** How many wrong lines a rejection lists; the rest are counted. */
+export const LISTED_ERRORS = 100;
+
+/** A file with wrong lines: nothing was written. */
+export class ImportRejectedError extends InvalidArgumentError {
+  override name = "ImportRejectedError";
+  constructor(readonly errors: LineError[]) {
+    const listed = errors.slice(0, LISTED_ERRORS).map((e) => `line ${e.line}${e.column ? `, ${e.column}` : ""}: ${e.reason}`);
+    const more = errors.length > LISTED_ERRORS ? [`and ${errors.length - LISTED_ERRORS} more wrong lines`] : [];
+    super([`${errors.length} wrong line(s); nothing was imported`, ...listed, ...more].join("\n"));
+  }
+}
+
+/** Where and how each of the ledger function's problems is reported. */
+const PROBLEMS: Record<ImportProblem, { column: ImportColumn; reason: (l: ImportLine) => string }> = {
+  number_taken: { column: "member_no", reason: (l) => `member number ${l.memberNo} belongs to another phone` },
+  phone_has_other_number: { column: "phone", reason: () => "this phone is a member with another number" },
+  member_not_found: { column: "phone", reason: (l) => `required: member number ${l.memberNo} is not known` },
+  already_imported: { column: "phone", reason: () => "already imported into this store's pool" },
+  above_maximum: { column: "balance", reason: () => "the member's balance would pass 2147483647" },
+};
+
+export class ImportService {
+  constructor(private readonly deps: ImportDeps) {}
+
+  /** Imports `file` into the store's pool, or with `dryRun` only checks it; throws ImportRejectedError. */
+  async importMembers(storeId: number, file: Buffer, { dryRun }: { dryRun: boolean }): Promise<ImportSummary> {
+    const { lines, errors, headers } = readImportFile(file, this.deps.phones);
+    const counts = { newMembers: 0, newAccounts: 0 };
+    await this.deps.db.transaction(async (sql) => {
+      for (let i = 0; i < lines.length; i += this.deps.batchSize) {
+        const batch = lines.slice(i, i + this.deps.batchSize);
+        // Once a line is wrong nothing will be written: the rest are only checked.
+        const write = !dryRun && errors.length === 0;
+        const r = await importBatch(sql, { storeId, timeZone: this.deps.timeZone, write, lines: batch });
+        if (r.status === "store_not_found") throw new NotFoundError(`no store ${storeId}`);
+        counts.newMembers += r.new_members!;
+        counts.newAccounts += r.new_accounts!;
+        const byLine = new Map(batch.map((l) => [l.line, l]));
+        for (const p of r.problems ?? []) {
+          const { column, reason } = PROBLEMS[p.problem];
+          errors.push({ line: p.line, column: headers[column] ?? column, reason: reason(byLine.get(p.line)!) });
+        }
+      }
+      // Thrown inside the transaction, so that what earlier batches wrote is rolled back.
+      if (errors.length) throw new ImportRejectedError(errors.sort((a, b) => a.line - b.line));
+    });
+    return {
+      dry_run: dryRun,
+      lines_read: lines.length,
+      members_new_to_server: counts.newMembers,
+      members_new_to_pool: counts.newAccounts,
+      balance_imported: lines.reduce((sum, l) => sum + l.balance, 0),
+      kept_member_numbers: lines.filter((l) => l.memberNo !== null).length,
+    };
+  }
+}

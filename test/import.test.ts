@@ -118,6 +118,8 @@ describe("wrong lines", () => {
     const other = await newStore("import-wrong-other");
     await open(other, "save", { number: "01055000090", count: 1 });
     const taken = (await open(other, "balance", { number: "01055000090" })).member_no;
+    const known = (await open(other, "save", { number: "01055000091", count: 1 })).member_no;
+    await open(store, "save", { number: "01055000092", count: 10 });
     const name = file([
       "휴대폰,고객번호,포인트,가입일",
       "010-5500-0001,,5,", // 2: fine
@@ -132,13 +134,16 @@ describe("wrong lines", () => {
       `010-5500-0011,${taken},1,`, // 11: the number is another phone's
       "010-5500-0090,7300012,1,", // 12: the phone is a member with another number
       ",7300013,1,", // 13: a number not known, and no phone
+      "010-5500-0091,,1,", // 14: the member of line 15
+      `,${known},1,`, // 15
+      "010-5500-0092,,2147483640,", // 16: 10 + this passes the largest balance
     ]);
     const [members, entries] = [await memberCount(), await entryCount()];
     const r = await importMembers(store, name);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
     expect(r.stderr.split("\n").filter(Boolean)).toEqual([
-      "stampd: 11 wrong line(s); nothing was imported",
+      "stampd: 14 wrong line(s); nothing was imported",
       "line 3, 휴대폰: not a mobile phone number",
       "line 4, 고객번호: must be a whole number from 1 to 2147483647",
       "line 5, 포인트: must be a whole number from 0 to 2147483647",
@@ -150,6 +155,9 @@ describe("wrong lines", () => {
       `line 11, 고객번호: member number ${taken} belongs to another phone`,
       "line 12, 휴대폰: this phone is a member with another number",
       "line 13, 휴대폰: required: member number 7300013 is not known",
+      "line 14, 고객번호: names a member that another line of the file names too",
+      "line 15, 고객번호: names a member that another line of the file names too",
+      "line 16, 포인트: the member's balance would pass 2147483647",
     ]);
     expect([await memberCount(), await entryCount()]).toEqual([members, entries]);
     expect(await open(store, "balance", { number: "01055000001" })).toMatchObject({ code: "MEMBER_NOT_FOUND" });

@@ -5,7 +5,8 @@
 // Any wrong line rolls the whole transaction back and is reported with every other.
 import type { Database } from "../platform/db/client.js";
 import type { PhonePolicy } from "../platform/phone.js";
-import { InvalidArgumentError, NotFoundError } from "../platform/errors.js";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
+import { isUniqueViolation, type UniqueConstraint } from "../platform/db/pg-errors.js";
 import { importBatch, type ImportLine, type ImportProblem } from "../ledger/import.js";
 import { readImportFile, type ImportColumn, type LineError } from "./import-file.js";
 
@@ -45,9 +46,21 @@ const PROBLEMS: Record<ImportProblem, { column: ImportColumn; reason: (l: Import
   number_taken: { column: "member_no", reason: (l) => `member number ${l.memberNo} belongs to another phone` },
   phone_has_other_number: { column: "phone", reason: () => "this phone is a member with another number" },
   member_not_found: { column: "phone", reason: (l) => `required: member number ${l.memberNo} is not known` },
+  member_named_twice: { column: "member_no", reason: () => "names a member that another line of the file names too" },
   already_imported: { column: "phone", reason: () => "already imported into this store's pool" },
   above_maximum: { column: "balance", reason: () => "the member's balance would pass 2147483647" },
 };
+
+/**
+ * What another transaction can write between a batch's check and its write, under none of the
+ * locks the check took: a member number drawn by a save meanwhile, or a member named by two lines
+ * of different batches. The database refuses the second of each.
+ */
+const CLASHES: UniqueConstraint[] = [
+  { name: "member_pkey", columns: ["id"] },
+  { name: "member_phone_key", columns: ["phone"] },
+  { name: "ledger_entry_import_once", columns: ["account_id"] },
+];
 
 export class ImportService {
   constructor(private readonly deps: ImportDeps) {}
@@ -56,7 +69,7 @@ export class ImportService {
   async importMembers(storeId: number, file: Buffer, { dryRun }: { dryRun: boolean }): Promise<ImportSummary> {
     const { lines, errors, headers } = readImportFile(file, this.deps.phones);
     const counts = { newMembers: 0, newAccounts: 0 };
-    await this.deps.db.transaction(async (sql) => {
+    const transaction = this.deps.db.transaction(async (sql) => {
       for (let i = 0; i < lines.length; i += this.deps.batchSize) {
         const batch = lines.slice(i, i + this.deps.batchSize);
         // Once a line is wrong nothing will be written: the rest are only checked.
@@ -73,6 +86,11 @@ export class ImportService {
       }
       // Thrown inside the transaction, so that what earlier batches wrote is rolled back.
       if (errors.length) throw new ImportRejectedError(errors.sort((a, b) => a.line - b.line));
+    });
+    await transaction.catch((err: unknown) => {
+      if (CLASHES.some((c) => isUniqueViolation(err, c)))
+        throw new ConflictError("a member of the file was written by another change meanwhile; nothing was imported: run the import again");
+      throw err;
     });
     return {
       dry_run: dryRun,

@@ -18,7 +18,14 @@ export interface ImportLine {
   memo: string | null;
 }
 
-export const IMPORT_PROBLEMS = ["number_taken", "phone_has_other_number", "member_not_found", "already_imported", "above_maximum"] as const;
+export const IMPORT_PROBLEMS = [
+  "number_taken",
+  "phone_has_other_number",
+  "member_not_found",
+  "member_named_twice",
+  "already_imported",
+  "above_maximum",
+] as const;
 export type ImportProblem = (typeof IMPORT_PROBLEMS)[number];
 
 const importRow = z.object({

@@ -24,7 +24,8 @@ CREATE TYPE import_line AS (
 -- or both (the service checked their form, and that no phone or number appears twice in the file).
 -- status: ok | rejected (problems lists the wrong lines; nothing was written) | store_not_found.
 -- problems: [{line, problem}], problem one of number_taken (the number is another phone's),
---   phone_has_other_number, member_not_found (a number unknown and no phone), already_imported,
+--   phone_has_other_number, member_not_found (a number unknown and no phone), member_named_twice
+--   (one member, by its phone on one line and by its number alone on another), already_imported,
 --   above_maximum (the balance would pass 2147483647).
 -- new_members, new_accounts: how many lines name a member new to the server, and new to the pool.
 --
@@ -73,14 +74,16 @@ BEGIN
       WHEN r.phone IS NOT NULL AND r.number_phone <> r.phone THEN 'number_taken'
       WHEN r.member_no IS NOT NULL AND r.phone_member <> r.member_no THEN 'phone_has_other_number'
       WHEN r.member_id IS NULL AND r.phone IS NULL THEN 'member_not_found'
+      WHEN r.member_id IS NOT NULL AND r.lines_naming > 1 THEN 'member_named_twice'
       WHEN EXISTS (SELECT 1 FROM ledger_entry e WHERE e.account_id = a.id AND e.kind = 'import') THEN 'already_imported'
       WHEN COALESCE(a.balance, 0)::bigint + r.balance > 2147483647 THEN 'above_maximum'
     END, r.member_id IS NULL)::import_line ORDER BY r.line)
     INTO v_lines
-    FROM (SELECT l.*, bp.id AS phone_member, bn.phone AS number_phone, COALESCE(bp.id, CASE WHEN l.phone IS NULL THEN bn.id END) AS member_id
-            FROM unnest(p_lines, p_phones, p_member_nos, p_balances, p_joined, p_memos) AS l(line, phone, member_no, balance, joined, memo)
-            LEFT JOIN member bp ON bp.phone = l.phone
-            LEFT JOIN member bn ON bn.id = l.member_no) r
+    FROM (SELECT m.*, count(*) OVER (PARTITION BY m.member_id) AS lines_naming
+            FROM (SELECT l.*, bp.id AS phone_member, bn.phone AS number_phone, COALESCE(bp.id, CASE WHEN l.phone IS NULL THEN bn.id END) AS member_id
+                    FROM unnest(p_lines, p_phones, p_member_nos, p_balances, p_joined, p_memos) AS l(line, phone, member_no, balance, joined, memo)
+                    LEFT JOIN member bp ON bp.phone = l.phone
+                    LEFT JOIN member bn ON bn.id = l.member_no) m) r
     LEFT JOIN ledger_account a ON a.pool_id = v_pool_id AND a.member_id = r.member_id;
 
   SELECT json_agg(json_build_object('line', l.line, 'problem', l.problem) ORDER BY l.line) FILTER (WHERE l.problem IS NOT NULL),

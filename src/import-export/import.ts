@@ -52,15 +52,22 @@ const PROBLEMS: Record<ImportProblem, { column: ImportColumn; reason: (l: Import
 };
 
 /**
- * What another transaction can write between a batch's check and its write, under none of the
- * locks the check took: a member number drawn by a save meanwhile, or a member named by two lines
- * of different batches. The database refuses the second of each.
+ * What another transaction can write between a batch's check and its write (ledger_import takes no
+ * phone locks): a member with one of the file's phones or kept numbers, an account in the pool, or
+ * an import row for a member named by two lines of different batches. The database refuses it.
  */
 const CLASHES: UniqueConstraint[] = [
   { name: "member_pkey", columns: ["id"] },
   { name: "member_phone_key", columns: ["phone"] },
+  { name: "ledger_account_pool_id_member_id_key", columns: ["pool_id", "member_id"] },
   { name: "ledger_entry_import_once", columns: ["account_id"] },
 ];
+
+/**
+ * SQLSTATE deadlock_detected: two imports into one pool lock accounts in id order within each
+ * batch, not across the batches, so they can wait for each other; PostgreSQL ends one of them.
+ */
+const DEADLOCK = "40P01";
 
 export class ImportService {
   constructor(private readonly deps: ImportDeps) {}
@@ -88,8 +95,8 @@ export class ImportService {
       if (errors.length) throw new ImportRejectedError(errors.sort((a, b) => a.line - b.line));
     });
     await transaction.catch((err: unknown) => {
-      if (CLASHES.some((c) => isUniqueViolation(err, c)))
-        throw new ConflictError("a member of the file was written by another change meanwhile; nothing was imported: run the import again");
+      if (CLASHES.some((c) => isUniqueViolation(err, c)) || (err as { code?: string } | null)?.code === DEADLOCK)
+        throw new ConflictError("another change wrote members of the file meanwhile; nothing was imported: run the import again");
       throw err;
     });
     return {

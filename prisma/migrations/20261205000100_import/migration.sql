@@ -29,9 +29,15 @@ CREATE TYPE import_line AS (
 --   above_maximum (the balance would pass 2147483647).
 -- new_members, new_accounts: how many lines name a member new to the server, and new to the pool.
 --
--- Locks, in the order of every ledger function: each line's phone (advisory, in hash order), then
--- the accounts in the pool in id order. The member-number sequence is moved past the largest kept
--- number before any member is written, so a number drawn later never collides with a kept one.
+-- Locks: the accounts the lines' members have in the pool, in id order, as every ledger function
+-- takes accounts. Unlike save, no phone lock: an import holds all of its locks to its commit, and
+-- one advisory lock per line (100,000 for a large file) overflows PostgreSQL's shared lock table
+-- ("out of shared memory"). What a concurrent call registers meanwhile (a phone, an account in the
+-- pool, a member number) is refused by the unique constraints on member and ledger_account, and
+-- the whole import rolls back (the service answers a conflict); a save waiting on a phone that the
+-- import is inserting fails the same way once the import commits.
+-- The member-number sequence is moved past the largest kept number before any member is written,
+-- so a number drawn later never collides with a kept one.
 CREATE FUNCTION "ledger_import"(
   p_store_id int, p_time_zone text, p_write boolean,
   p_lines int[], p_phones text[], p_member_nos int[], p_balances int[], p_joined text[], p_memos text[],
@@ -39,7 +45,6 @@ CREATE FUNCTION "ledger_import"(
 ) LANGUAGE plpgsql AS $$
 DECLARE
   v_pool_id int;
-  v_phone text;
   v_lines import_line[];
   v_max_kept int;
   v_member_seq text := pg_get_serial_sequence('member', 'id');
@@ -51,22 +56,13 @@ BEGIN
     RETURN;
   END IF;
 
-  -- Locks: the phones (a line named by number only: its member's phone), in hash order.
-  FOR v_phone IN
-    SELECT DISTINCT ON (hashtextextended(p, 0), p) p
-      FROM (SELECT COALESCE(l.phone, m.phone) AS p
-              FROM unnest(p_phones, p_member_nos) AS l(phone, member_no) LEFT JOIN member m ON l.phone IS NULL AND m.id = l.member_no) x
-     WHERE p IS NOT NULL
-     ORDER BY hashtextextended(p, 0), p
-  LOOP
-    PERFORM pg_advisory_xact_lock(hashtextextended(v_phone, 0));
-  END LOOP;
-  -- Then the accounts the lines' members have in the pool, in id order.
+  -- Locks: the accounts the lines' members have in the pool, in id order.
   PERFORM 1 FROM ledger_account a
-    JOIN member m ON m.id = a.member_id
-    JOIN unnest(p_phones, p_member_nos) AS l(phone, member_no) ON m.phone = l.phone OR (l.phone IS NULL AND m.id = l.member_no)
    WHERE a.pool_id = v_pool_id
-   ORDER BY a.id FOR UPDATE OF a;
+     AND a.member_id IN (SELECT m.id FROM unnest(p_phones) AS l(phone) JOIN member m ON m.phone = l.phone
+                         UNION ALL
+                         SELECT l.member_no FROM unnest(p_phones, p_member_nos) AS l(phone, member_no) WHERE l.phone IS NULL)
+   ORDER BY a.id FOR UPDATE;
 
   -- Checks, on the locked rows.
   SELECT array_agg(ROW(r.line, r.phone, r.member_no, r.balance, r.joined, r.memo, r.member_id, a.id, a.balance,

@@ -6,9 +6,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import iconv from "iconv-lite";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stampd } from "./support/cli.js";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { until } from "./support/wait.js";
 
 const ADMIN_TOKEN = "admin-token-0123456789abcdef";
 type Store = { id: number; auth_code: string };
@@ -173,6 +175,34 @@ describe("wrong lines", () => {
     const lines = r.stderr.trim().split("\n");
     expect(lines).toHaveLength(102);
     expect(lines.at(-1)).toBe("and 50 more wrong lines");
+  });
+
+  // Two connections at once: PostgreSQL only (the embedded database runs one transaction at a time).
+  it.runIf(process.env.DATABASE_URL)("a kept number written by another transaction meanwhile is a conflict, nothing imported", async () => {
+    const store = await newStore("import-race");
+    const other = new pg.Client({ connectionString: s.database.env.DATABASE_URL });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query("INSERT INTO member (id, phone) VALUES (7600001, '+821061000009')");
+      const running = importMembers(store, file(["member_no,phone,balance", "7600001,010-6100-0001,5", "7600002,010-6100-0002,5"]));
+      // The import's insert of member 7600001 waits for the other transaction's.
+      await until("the import to wait for the other transaction", async () => {
+        // Within a transaction the activity view is read once; cleared, it is read anew.
+        await other.query("SELECT pg_stat_clear_snapshot()");
+        const { rows } = await other.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+        );
+        return rows[0].n > 0;
+      });
+      await other.query("COMMIT");
+      const r = await running;
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe("stampd: another change wrote members of the file meanwhile; nothing was imported: run the import again\n");
+      expect(await open(store, "balance", { type: "no", number: 7600002 })).toMatchObject({ code: "MEMBER_NOT_FOUND" });
+    } finally {
+      await other.end();
+    }
   });
 
   it("importing the same file twice changes nothing the second time and says so", async () => {

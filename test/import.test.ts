@@ -10,6 +10,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stampd } from "./support/cli.js";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { freshDatabase } from "./support/database.js";
 import { until } from "./support/wait.js";
 
 const ADMIN_TOKEN = "admin-token-0123456789abcdef";
@@ -219,7 +220,23 @@ describe("wrong lines", () => {
   });
 });
 
-describe("dry run, privacy and the admin API", () => {
+describe("dry run, progress, privacy and the admin API", () => {
+  it("draws a progress bar on stderr when it is a terminal, and writes nothing there otherwise", async () => {
+    // A database no server holds: the command does the import itself, and so knows its progress.
+    const database = await freshDatabase();
+    try {
+      const store = JSON.parse((await stampd(["store", "create", "--name", "Cafe", "--json"], database.env)).stdout);
+      const args = ["import", "members", "--store", String(store.id), "--file", file(["phone,balance", "010-6200-0001,1"]), "--json"];
+      const quiet = await stampd(args, database.env);
+      expect([quiet.code, quiet.stderr]).toEqual([0, ""]);
+      const other = JSON.parse((await stampd(["store", "create", "--name", "Bakery", "--json"], database.env)).stdout);
+      const drawn = await stampd(["import", "members", "--store", String(other.id), "--file", args[5]!], database.env, true);
+      expect([drawn.code, drawn.stderr]).toEqual([0, `\r[${"#".repeat(30)}] 1/1\n`]);
+    } finally {
+      await database.drop();
+    }
+  });
+
   it("--dry-run checks and prints the summary, writing nothing", async () => {
     const store = await newStore("import-dry");
     const name = file(["phone,member_no,balance", "010-5800-0001,7400001,9"]);

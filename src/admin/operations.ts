@@ -11,6 +11,8 @@ import { NUL_MESSAGE, nulPath, recordId, wholeNumber } from "../platform/input.j
 export interface OperationContext {
   services: Services;
   db: Database;
+  /** How far a long operation (an import) is, for a progress bar; absent when nobody watches. */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface Operation<I extends z.ZodType = z.ZodType> {
@@ -177,7 +179,7 @@ export const operations = [
     path: "/admin/stores/:id/import",
     input: z.object({ id, file: z.instanceof(Buffer, { error: "the file is required" }), dryRun: boolText.default(false) }),
     rawBody: { field: "file", contentType: "text/csv" },
-    run: ({ services }, input) => services.imports.importMembers(input.id, input.file, { dryRun: input.dryRun }),
+    run: ({ services, progress }, input) => services.imports.importMembers(input.id, input.file, { dryRun: input.dryRun, progress }),
   }),
   define({
     name: "verify",

@@ -23,12 +23,15 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   stdout(text: string): void;
   stderr(text: string): void;
+  /** stderr is a terminal: long operations draw a progress bar there. */
+  stderrIsTerminal?: boolean;
 }
 
 const processIo = (): CliIo => ({
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTerminal: process.stderr.isTTY,
 });
 
 interface CliRun extends CliIo {
@@ -54,7 +57,8 @@ function operationCommand(
   for (const o of options) cmd.addOption(o);
   cmd.action(async (opts: Options) => {
     const { json, ...input } = opts;
-    const result = await runOperation(loadConfig(run.env), op, toInput(input));
+    const bar = run.stderrIsTerminal ? progressBar(run) : undefined;
+    const result = await runOperation(loadConfig(run.env), op, toInput(input), bar?.show).finally(() => bar?.end());
     run.stdout(formatResult(result, Boolean(json)));
     if (opName === "verify" && !(result as { ok: boolean }).ok) run.exitCode = 1;
   });
@@ -75,6 +79,21 @@ const storeOptions = () => [
   new Option("--limit-hour <n>", "stamp API calls per hour instead of the plan's (`default`: the plan's)"),
   new Option("--limit-day <n>", "stamp API calls per day instead of the plan's (`default`: the plan's)"),
 ];
+
+const BAR_WIDTH = 30;
+
+/** A one-line bar on stderr, redrawn in place; ended with a line break once it was drawn. */
+function progressBar(io: CliIo) {
+  let drawn = false;
+  return {
+    show: (done: number, total: number) => {
+      const filled = Math.round((BAR_WIDTH * done) / Math.max(total, 1));
+      io.stderr(`\r[${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}] ${done}/${total}`);
+      drawn = true;
+    },
+    end: () => drawn && io.stderr("\n"),
+  };
+}
 
 /** The bytes of the file to import; the server may be another process, so they are sent, not the path. */
 function readImportFile(path: string): Buffer {

@@ -5,14 +5,23 @@ import { openDatabase } from "../platform/db/client.js";
 import { migrate } from "../platform/db/migrate.js";
 import { EmbeddedBusyError, lockEmbedded, readControlFile, type ControlFile } from "../platform/db/embedded-lock.js";
 import { ZodError } from "zod";
-import { operationPath, parseInput, type Operation } from "../admin/operations.js";
+import { operationPath, parseInput, type Operation, type OperationContext } from "../admin/operations.js";
 import { createServices } from "../services.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
 
 /** An error that the operator's arguments caused: one line, exit code 2. */
 export class UsageError extends Error {}
 
-export async function runOperation(config: Config, op: Operation, rawInput: Record<string, unknown>): Promise<unknown> {
+/**
+ * Runs `op` with `rawInput`. `progress` is told how far a long operation is when it runs in this
+ * process (through a running server, the server does the work and nothing is told).
+ */
+export async function runOperation(
+  config: Config,
+  op: Operation,
+  rawInput: Record<string, unknown>,
+  progress?: OperationContext["progress"],
+): Promise<unknown> {
   let input: Record<string, unknown>;
   try {
     input = parseInput(op, rawInput);
@@ -21,7 +30,7 @@ export async function runOperation(config: Config, op: Operation, rawInput: Reco
     const i = err.issues[0]!;
     throw new UsageError(`${i.path.length ? `--${kebab(String(i.path[0]))}: ` : ""}${i.message}`);
   }
-  if (config.DATABASE_URL) return runDirect(config, op, input);
+  if (config.DATABASE_URL) return runDirect(config, op, input, progress);
   let release: () => Promise<void>;
   try {
     release = await lockEmbedded(config.DATA_DIR);
@@ -30,17 +39,22 @@ export async function runOperation(config: Config, op: Operation, rawInput: Reco
     throw err;
   }
   try {
-    return await runDirect(config, op, input);
+    return await runDirect(config, op, input, progress);
   } finally {
     await release();
   }
 }
 
-async function runDirect(config: Config, op: Operation, input: Record<string, unknown>): Promise<unknown> {
+async function runDirect(
+  config: Config,
+  op: Operation,
+  input: Record<string, unknown>,
+  progress: OperationContext["progress"],
+): Promise<unknown> {
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
   try {
     if (op.name !== "migrate") await migrate(db);
-    return await op.run({ services: createServices(db, config), db }, input).catch((err: unknown) => {
+    return await op.run({ services: createServices(db, config), db, progress }, input).catch((err: unknown) => {
       if (err instanceof InvalidArgumentError || err instanceof NotFoundError || err instanceof ConflictError) {
         throw new UsageError(err.message);
       }

@@ -73,7 +73,11 @@ export class ImportService {
   constructor(private readonly deps: ImportDeps) {}
 
   /** Imports `file` into the store's pool, or with `dryRun` only checks it; throws ImportRejectedError. */
-  async importMembers(storeId: number, file: Buffer, { dryRun }: { dryRun: boolean }): Promise<ImportSummary> {
+  async importMembers(
+    storeId: number,
+    file: Buffer,
+    { dryRun, progress }: { dryRun: boolean; progress?: (done: number, total: number) => void },
+  ): Promise<ImportSummary> {
     const { lines, errors, headers } = readImportFile(file, this.deps.phones);
     const counts = { newMembers: 0, newAccounts: 0 };
     const transaction = this.deps.db.transaction(async (sql) => {
@@ -90,6 +94,7 @@ export class ImportService {
           const { column, reason } = PROBLEMS[p.problem];
           errors.push({ line: p.line, column: headers[column] ?? column, reason: reason(byLine.get(p.line)!) });
         }
+        progress?.(i + batch.length, lines.length);
       }
       // Thrown inside the transaction, so that what earlier batches wrote is rolled back.
       if (errors.length) throw new ImportRejectedError(errors.sort((a, b) => a.line - b.line));

@@ -18,14 +18,15 @@ function commandEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...rest, LOG_LEVEL: "silent", ...env };
 }
 
-/** Runs `stampd <args>` in this process with `env` as its environment. */
-export async function stampd(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs `stampd <args>` in this process with `env` as its environment (stderr a terminal if told). */
+export async function stampd(args: string[], env: Record<string, string>, stderrIsTerminal = false): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const code = await main(["node", "stampd", ...args], {
     env: commandEnv(env),
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
+    stderrIsTerminal,
   });
   return { code, stdout, stderr };
 }

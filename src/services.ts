@@ -10,6 +10,8 @@ import { CardService } from "./vivoldi/cards.js";
 import { StampPageService } from "./vivoldi/page/service.js";
 import { WebhookService } from "./webhooks/service.js";
 import { WebhookNudge } from "./webhooks/nudge.js";
+import { ExportService } from "./import-export/export.js";
+import { exportSource } from "./import-export/export-source.js";
 
 export interface Services {
   stores: StoreService;
@@ -19,6 +21,7 @@ export interface Services {
   apiKeys: ApiKeyService;
   cards: CardService;
   webhooks: WebhookService;
+  exports: ExportService;
   /** Rung by services after a change that may have queued a webhook event (the worker listens). */
   webhookNudge: WebhookNudge;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -36,6 +39,10 @@ export function createServices(db: Database, config: Config): Services {
     apiKeys: new ApiKeyService(db.prisma, stores),
     cards: new CardService(db.prisma, stores),
     webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+    exports: new ExportService(exportSource(db), {
+      phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN },
+      timeZone: config.TIME_ZONE,
+    }),
     webhookNudge,
     verify: () => verifyLedger(db.prisma),
   };

@@ -11,6 +11,8 @@ import { StampPageService } from "./vivoldi/page/service.js";
 import { WebhookService } from "./webhooks/service.js";
 import { WebhookNudge } from "./webhooks/nudge.js";
 import { ImportService } from "./import-export/import.js";
+import { ExportService } from "./import-export/export.js";
+import { exportSource } from "./import-export/export-source.js";
 
 export interface Services {
   stores: StoreService;
@@ -20,6 +22,7 @@ export interface Services {
   apiKeys: ApiKeyService;
   cards: CardService;
   webhooks: WebhookService;
+  exports: ExportService;
   /** Rung by services after a change that may have queued a webhook event (the worker listens). */
   webhookNudge: WebhookNudge;
   imports: ImportService;
@@ -41,6 +44,10 @@ export function createServices(db: Database, config: Config): Services {
     apiKeys: new ApiKeyService(db.prisma, stores),
     cards: new CardService(db.prisma, stores),
     webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+    exports: new ExportService(exportSource(db), {
+      phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN },
+      timeZone: config.TIME_ZONE,
+    }),
     webhookNudge,
     imports: new ImportService({
       db,

@@ -33,6 +33,15 @@ function serverRoutes(): [string, string][] {
   return routes.filter(([method]) => method !== "HEAD");
 }
 
+/**
+ * The paths a route-tree path stands for: routes that name a parameter differently at the same
+ * place share one node, printed `{id}|{store}`, and each route is documented with its own name.
+ */
+function spellings(path: string): string[] {
+  const [first, ...segments] = path.split("/");
+  return segments.reduce((heads, segment) => heads.flatMap((head) => segment.split("|").map((name) => `${head}/${name}`)), [first!]);
+}
+
 describe("/docs/json", () => {
   it("is an OpenAPI 3 document of this server", () => {
     expect(doc.openapi).toMatch(/^3\./);
@@ -44,7 +53,10 @@ describe("/docs/json", () => {
     const documented = serverRoutes().filter(([, path]) => /^\/(api|admin)\/|^\/(healthz|readyz|metrics)$/.test(path));
     expect(documented.length).toBeGreaterThan(10);
     for (const [method, path] of documented) {
-      expect(doc.paths[path]?.[method.toLowerCase()], `${method} ${path}`).toBeDefined();
+      expect(
+        spellings(path).some((p) => doc.paths[p]?.[method.toLowerCase()]),
+        `${method} ${path}`,
+      ).toBe(true);
     }
   });
 

@@ -35,6 +35,8 @@ const boolText = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) =
 const plan = z.enum(PLANS);
 /** A stamp API limit overriding the plan's; `default` (or null) returns to the plan's. */
 const limit = z.union([z.literal("default").transform(() => null), z.null(), wholeNumber(1, 100_000_000)]);
+/** A calendar day in TIME_ZONE. */
+const day = z.iso.date({ error: "must be a date YYYY-MM-DD" });
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
 const storeFields = {
   branch: z.string().min(1).max(100).optional(),
@@ -180,6 +182,22 @@ export const operations = [
     input: z.object({ id, file: z.instanceof(Buffer, { error: "the file is required" }), dryRun: boolText.default(false) }),
     rawBody: { field: "file", contentType: "text/csv" },
     run: ({ services, progress }, input) => services.imports.importMembers(input.id, input.file, { dryRun: input.dryRun, progress }),
+  }),
+  define({
+    name: "export members",
+    summary: "The members of the store's pool as CSV (UTF-8 with BOM); the file imports again",
+    method: "GET",
+    path: "/admin/stores/:store/export/members.csv",
+    input: z.object({ store: id }),
+    run: ({ services }, input) => services.exports.members(input.store),
+  }),
+  define({
+    name: "export history",
+    summary: "The rows of the members of the store's pool as CSV (UTF-8 with BOM), oldest first",
+    method: "GET",
+    path: "/admin/stores/:store/export/history.csv",
+    input: z.object({ store: id, from: day.optional(), to: day.optional() }),
+    run: ({ services }, { store, ...range }) => services.exports.history(store, range),
   }),
   define({
     name: "verify",

@@ -10,6 +10,7 @@ import { operations, parseInput, type Operation, type OperationContext } from ".
 import { equalsConstantTime } from "../platform/secrets.js";
 import { isClientError, type AnswerError } from "../platform/plugins/errors.js";
 import { SECURITY } from "../platform/plugins/openapi.js";
+import { FileAnswer } from "../import-export/export.js";
 
 class UnauthorizedError extends Error {}
 
@@ -110,14 +111,20 @@ export const adminRoutes =
         // Validation happens in the handler, after authorization.
         validatorCompiler: () => (data: unknown) => ({ value: data }),
         preHandler: authorize,
-        handler: async (request) => {
+        handler: async (request, reply) => {
           const body = op.rawBody
             ? { [op.rawBody.field]: request.body }
             : request.body && typeof request.body === "object"
               ? request.body
               : {};
           const input = parseInput(op, { ...(request.query as object), ...body, ...(request.params as object) });
-          return op.run(ctx, input);
+          const result = await op.run(ctx, input);
+          if (!(result instanceof FileAnswer)) return result;
+          // Streamed as it is read; an error while reading cuts the answer short.
+          return reply
+            .type(result.contentType)
+            .header("content-disposition", `attachment; filename="${result.filename}"`)
+            .send(result.body);
         },
       });
     }

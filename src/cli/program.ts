@@ -1,14 +1,18 @@
 // `stampd`: the server and the operator's commands (operations.md, "Command line"). main() takes
 // its arguments, environment and output streams and returns the exit code, so the tests run the
 // commands in their own process; src/cli/main.ts runs it for the real command.
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
+import { once } from "node:events";
+import { Writable, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { StringDecoder } from "node:string_decoder";
 import { Command, CommanderError, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig } from "../platform/config.js";
 import { operation } from "../admin/operations.js";
 import { PLANS } from "../vivoldi/gate.js";
 import { startServer } from "../server.js";
-import { runOperation, UsageError } from "./run-operation.js";
+import { runOperation, UsageError, type FileSink } from "./run-operation.js";
 import { formatResult } from "./print.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -25,10 +29,13 @@ export interface CliIo {
   stderr(text: string): void;
   /** stderr is a terminal: long operations draw a progress bar there. */
   stderrIsTerminal?: boolean;
+  /** Standard output as a stream, for files written there (which then wait for it); else `stdout` takes them. */
+  stdoutStream?: Writable;
 }
 
 const processIo = (): CliIo => ({
   env: process.env,
+  stdoutStream: process.stdout,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   stderrIsTerminal: process.stderr.isTTY,
@@ -58,11 +65,53 @@ function operationCommand(
   cmd.action(async (opts: Options) => {
     const { json, ...input } = opts;
     const bar = run.stderrIsTerminal ? progressBar(run) : undefined;
-    const result = await runOperation(loadConfig(run.env), op, toInput(input), bar?.show).finally(() => bar?.end());
+    const result = await runOperation(loadConfig(run.env), op, toInput(input), undefined, bar?.show).finally(() => bar?.end());
     run.stdout(formatResult(result, Boolean(json)));
     if (opName === "verify" && !(result as { ok: boolean }).ok) run.exitCode = 1;
   });
   return cmd;
+}
+
+/** Adds a command that runs the named operation, which answers a file, and writes it to --out or standard output. */
+function fileCommand(run: CliRun, parent: Command, words: string, opName: string, options: Option[]): Command {
+  const op = operation(opName);
+  const cmd = parent.command(words).description(op.summary).option("--out <file>", "write to this file instead of standard output");
+  for (const o of options) cmd.addOption(o);
+  cmd.action(async ({ out, ...input }: { out?: string } & Record<string, unknown>) => {
+    await runOperation(loadConfig(run.env), op, input, out === undefined ? stdoutSink(run) : fileSink(out));
+  });
+  return cmd;
+}
+
+/** Writes to the file `path`, made or replaced once the operation has started answering. */
+const fileSink =
+  (path: string): FileSink =>
+  async (body) => {
+    const file = createWriteStream(path);
+    try {
+      await once(file, "open");
+    } catch (err) {
+      body.destroy();
+      throw new UsageError(`--out: cannot write ${path}: ${(err as Error).message}`);
+    }
+    await pipeline(body, file);
+  };
+
+/** Writes to standard output, which stays open. */
+const stdoutSink =
+  (run: CliRun): FileSink =>
+  (body: Readable) =>
+    pipeline(body, run.stdoutStream ?? textWriter(run), { end: false });
+
+/** A stream of bytes given to `run.stdout` as text, characters kept whole across chunks. */
+function textWriter(run: CliRun): Writable {
+  const decoder = new StringDecoder("utf8");
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      run.stdout(decoder.write(chunk));
+      done();
+    },
+  });
 }
 
 const planOption = () => new Option("--plan <plan>", "stamp API plan").choices(PLANS);
@@ -142,6 +191,14 @@ function buildCli(run: CliRun): Command {
 
   operationCommand(run, program, "migrate", "migrate", []);
   operationCommand(run, program, "verify", "verify", []);
+
+  const exporting = program.command("export").description("export a store's members or history as CSV");
+  fileCommand(run, exporting, "members", "export members", [storeIdOption()]);
+  fileCommand(run, exporting, "history", "export history", [
+    storeIdOption(),
+    new Option("--from <YYYY-MM-DD>", "first day (in TIME_ZONE)"),
+    new Option("--to <YYYY-MM-DD>", "last day (in TIME_ZONE), included"),
+  ]);
 
   const store = program.command("store").description("manage stores");
   operationCommand(run, store, "create", "store create", [

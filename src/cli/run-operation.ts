@@ -8,18 +8,26 @@ import { ZodError } from "zod";
 import { operationPath, parseInput, type Operation, type OperationContext } from "../admin/operations.js";
 import { createServices } from "../services.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
+import { Readable } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { FileAnswer } from "../import-export/export.js";
 
 /** An error that the operator's arguments caused: one line, exit code 2. */
 export class UsageError extends Error {}
 
+/** Where a command writes the file an operation answers (an export), as it is read. */
+export type FileSink = (body: Readable) => Promise<void>;
+
 /**
- * Runs `op` with `rawInput`. `progress` is told how far a long operation is when it runs in this
- * process (through a running server, the server does the work and nothing is told).
+ * Runs `op` and returns its result; a file it answers is written to `sink` before the database
+ * closes, and the result is then undefined. `progress` is told how far a long operation is when it
+ * runs in this process (through a running server, the server does the work and nothing is told).
  */
 export async function runOperation(
   config: Config,
   op: Operation,
   rawInput: Record<string, unknown>,
+  sink: FileSink = noFile,
   progress?: OperationContext["progress"],
 ): Promise<unknown> {
   let input: Record<string, unknown>;
@@ -30,42 +38,48 @@ export async function runOperation(
     const i = err.issues[0]!;
     throw new UsageError(`${i.path.length ? `--${kebab(String(i.path[0]))}: ` : ""}${i.message}`);
   }
-  if (config.DATABASE_URL) return runDirect(config, op, input, progress);
+  if (config.DATABASE_URL) return runDirect(config, op, input, sink, progress);
   let release: () => Promise<void>;
   try {
     release = await lockEmbedded(config.DATA_DIR);
   } catch (err) {
-    if (err instanceof EmbeddedBusyError) return runRemote(config, op, input);
+    if (err instanceof EmbeddedBusyError) return runRemote(config, op, input, sink);
     throw err;
   }
   try {
-    return await runDirect(config, op, input, progress);
+    return await runDirect(config, op, input, sink, progress);
   } finally {
     await release();
   }
 }
 
+const noFile: FileSink = () => Promise.reject(new Error("this command does not write files"));
+
 async function runDirect(
   config: Config,
   op: Operation,
   input: Record<string, unknown>,
+  sink: FileSink,
   progress: OperationContext["progress"],
 ): Promise<unknown> {
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
   try {
     if (op.name !== "migrate") await migrate(db);
-    return await op.run({ services: createServices(db, config), db, progress }, input).catch((err: unknown) => {
+    const result = await op.run({ services: createServices(db, config), db, progress }, input).catch((err: unknown) => {
       if (err instanceof InvalidArgumentError || err instanceof NotFoundError || err instanceof ConflictError) {
         throw new UsageError(err.message);
       }
       throw err;
     });
+    if (!(result instanceof FileAnswer)) return result;
+    await sink(result.body);
+    return undefined;
   } finally {
     await db.close();
   }
 }
 
-async function runRemote(config: Config, op: Operation, input: Record<string, unknown>): Promise<unknown> {
+async function runRemote(config: Config, op: Operation, input: Record<string, unknown>, sink: FileSink): Promise<unknown> {
   const control = readControlFile(config.DATA_DIR);
   if (!control)
     throw new Error(`the embedded database in ${config.DATA_DIR} is in use, but no running server answers for it; retry in a few seconds`);
@@ -86,6 +100,10 @@ async function runRemote(config: Config, op: Operation, input: Record<string, un
     res = await fetch(url, init);
   } catch (err) {
     throw new Error(`the running server at ${control.url} did not answer: ${(err as Error).message}`, { cause: err });
+  }
+  if (res.ok && res.body && res.headers.get("content-disposition")?.startsWith("attachment")) {
+    await sink(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>));
+    return undefined;
   }
   const body = (await res.json()) as { message?: string };
   if (res.ok) return body;

@@ -34,3 +34,13 @@ export function maskPhone(value: string): string {
   if (digits.length < 8) return "*".repeat(digits.length);
   return `${digits.slice(0, 3)}${"*".repeat(digits.length - 7)}${digits.slice(-4)}`;
 }
+
+/**
+ * A stored (E.164) number as the shop writes it: `010-1234-5678` for a number of the region,
+ * `+81 90 1234 5678` for another region's, so that it reads back as the same number.
+ */
+export function displayPhone(e164: string, policy: PhonePolicy): string {
+  const parsed = parsePhoneNumberFromString(e164);
+  if (!parsed) return e164;
+  return parsed.country === policy.region ? parsed.formatNational() : parsed.formatInternational();
+}

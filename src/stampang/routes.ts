@@ -9,6 +9,7 @@ import type { PointsService } from "./service.js";
 import { answerOpenError, FAILURE_CODES, FAILURE_TABLE, OK_CODE, PointsError } from "./answers.js";
 import { acceptEmptyJson, paramsOf } from "../platform/wire.js";
 import { noteAnswer } from "../platform/plugins/api-answer.js";
+import { presentEntry } from "./entries.js";
 import {
   cancelWire,
   changeWire,
@@ -26,8 +27,6 @@ import {
   type Caller,
   type WireParams,
 } from "./params.js";
-
-const CONTENT: Record<string, string> = { save: "적립", use: "차감", transfer: "양도", reversal: "취소", import: "이관" };
 
 const failureSchema = z
   .object({ result: z.literal(false), code: z.enum(FAILURE_CODES), msg: z.string() })
@@ -190,9 +189,7 @@ export const openApiRoutes =
             id: e.id,
             login_id: e.login_id,
             place: e.place,
-            type: e.delta > 0 ? 0 : 1,
-            count: Math.abs(e.delta),
-            content: CONTENT[e.kind] ?? e.kind,
+            ...presentEntry(e),
             date: e.date,
           })),
         };

@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import Cursor from "pg-cursor";
 import { createPGlite } from "./pglite-fs.js";
 import { diskShortage, ShuttingDownError } from "./refusals.js";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -36,6 +37,12 @@ export interface SqlSession {
 export interface Database extends Sql {
   kind: "postgres" | "pglite";
   prisma: PrismaClient;
+  /**
+   * PostgreSQL only: the rows of `statement` in batches of `batchSize`, read through a server-side
+   * cursor on a connection held until the last batch or the end of the iteration. Null on the
+   * embedded database, whose one connection cannot be held by a reader: page by key there.
+   */
+  cursor: (<T>(statement: P.Sql, batchSize: number) => AsyncGenerator<T[]>) | null;
   /** Runs `fn` on one connection held for its whole duration. */
   session<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
   /**
@@ -118,6 +125,22 @@ function openPostgres(connectionString: string, max: number): Database {
         throw err;
       }
     },
+    async *cursor<T>(statement: P.Sql, batchSize: number) {
+      if (cancelling) throw new ShuttingDownError();
+      const client = await pool.connect();
+      const cursor = client.query(new Cursor<T>(statement.text, statement.values));
+      let broken: Error | undefined;
+      try {
+        for (let rows = await cursor.read(batchSize); rows.length > 0; rows = await cursor.read(batchSize)) yield rows;
+      } catch (err) {
+        broken = err as Error;
+        throw err;
+      } finally {
+        // A connection whose cursor failed is not given back to the pool: it is closed.
+        if (!broken) await cursor.close().catch((err: Error) => (broken = err));
+        client.release(broken);
+      }
+    },
     async writeProblem() {
       if (!storageFailure) return null;
       const client = await pool.connect();
@@ -191,6 +214,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
     kind: "pglite",
     prisma,
     query: async <T>(statement: P.Sql) => (await db.query<T>(statement.text, statement.values)).rows,
+    cursor: null,
     // PGlite is a single connection: every caller already shares it.
     session: (fn) =>
       fn({

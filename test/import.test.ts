@@ -37,6 +37,11 @@ const importMembers = (store: Store, name: string, ...flags: string[]) =>
   stampd(["import", "members", "--store", String(store.id), "--file", name, ...flags], s.database.env);
 const open = (store: Store, call: string, params: Record<string, string | number>) =>
   s.form(`/api/open/${call}`, { id: store.id, auth_code: store.auth_code, device: "openapi", ...params });
+/** A member's number and balance at `store` of `server`, by phone. */
+const numberAndBalance = async (server: TestServer, store: Store, number: string) => {
+  const r = await server.form("/api/open/balance", { id: store.id, auth_code: store.auth_code, device: "openapi", number });
+  return { member_no: r.member_no, total_count: r.total_count };
+};
 const newStore = (loginId: string) => s.services.stores.create({ name: "Cafe", loginId });
 const memberCount = () => s.db.prisma.member.count();
 const entryCount = () => s.db.prisma.ledgerEntry.count();
@@ -251,6 +256,34 @@ describe("dry run, progress, privacy and the admin API", () => {
     });
     expect([await memberCount(), await entryCount()]).toEqual([members, entries]);
     expect(await open(store, "balance", { number: "01058000001" })).toMatchObject({ code: "MEMBER_NOT_FOUND" });
+  });
+
+  it("a members export imports into an empty server unchanged: members, numbers and balances", async () => {
+    const store = await newStore("import-round-trip");
+    await imported(store, file(["member_no,phone,balance,joined", "7700001,010-6300-0001,4,2022-03-04", ",010-6300-0002,0,"]));
+    await open(store, "save", { number: "01063000003", count: 6 });
+    const exported = await s.app.inject({
+      method: "GET",
+      url: `/admin/stores/${store.id}/export/members.csv`,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(exported.statusCode).toBe(200);
+    const empty = await startTestServer({ ADMIN_TOKEN });
+    try {
+      const there = await empty.services.stores.create({ name: "Cafe", loginId: "import-round-trip" });
+      const answer = await empty.app.inject({
+        method: "POST",
+        url: `/admin/stores/${there.id}/import`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "text/csv" },
+        payload: exported.rawPayload,
+      });
+      expect(answer.json()).toMatchObject({ lines_read: 3, members_new_to_server: 3, balance_imported: 10 });
+      const balances = (server: TestServer, at: Store) =>
+        Promise.all(["01063000001", "01063000002", "01063000003"].map((number) => numberAndBalance(server, at, number)));
+      expect(await balances(empty, there)).toEqual(await balances(s, store));
+    } finally {
+      await empty.stop();
+    }
   });
 
   it("an imported member is not seen by another pool", async () => {

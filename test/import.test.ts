@@ -96,6 +96,17 @@ describe("a file as Korean Excel writes it", () => {
   });
 });
 
+describe("the sample file of docs/", () => {
+  it('imports as README\'s "Moving from Stampang" shows: a dry run, then the import, then a customer by number', async () => {
+    const store = await newStore("import-sample");
+    const sample = path.resolve(import.meta.dirname, "../docs/sample-import-cp949.csv");
+    const summary = { lines_read: 3, members_new_to_server: 3, members_new_to_pool: 3, balance_imported: 19, kept_member_numbers: 2 };
+    expect(await imported(store, sample, "--dry-run")).toEqual({ dry_run: true, ...summary });
+    expect(await imported(store, sample)).toEqual({ dry_run: false, ...summary });
+    expect(await open(store, "balance", { type: "no", number: 1001 })).toMatchObject({ result: true, member_no: 1001, total_count: 7 });
+  });
+});
+
 describe("kept member numbers", () => {
   it("work through the OPEN API with type=no afterwards: balance, save, use", async () => {
     const store = await newStore("import-kept");

@@ -6,6 +6,7 @@
 import type { Database } from "../platform/db/client.js";
 import type { PhonePolicy } from "../platform/phone.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
+import { INT_MAX } from "../platform/input.js";
 import { isUniqueViolation, type UniqueConstraint } from "../platform/db/pg-errors.js";
 import { importBatch, type ImportLine, type ImportProblem } from "../ledger/import.js";
 import { readImportFile, type ImportColumn, type LineError } from "./import-file.js";
@@ -48,7 +49,7 @@ const PROBLEMS: Record<ImportProblem, { column: ImportColumn; reason: (l: Import
   member_not_found: { column: "phone", reason: (l) => `required: member number ${l.memberNo} is not known` },
   member_named_twice: { column: "member_no", reason: () => "names a member that another line of the file names too" },
   already_imported: { column: "phone", reason: () => "already imported into this store's pool" },
-  above_maximum: { column: "balance", reason: () => "the member's balance would pass 2147483647" },
+  above_maximum: { column: "balance", reason: () => `the member's balance would pass ${INT_MAX}` },
 };
 
 /**

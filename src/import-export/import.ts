@@ -79,7 +79,12 @@ export class ImportService {
     file: Buffer,
     { dryRun, progress }: { dryRun: boolean; progress?: (done: number, total: number) => void },
   ): Promise<ImportSummary> {
-    const { lines, errors, headers } = readImportFile(file, this.deps.phones);
+    const read = readImportFile(file, this.deps.phones);
+    const { errors, headers } = read;
+    // Lines that keep a member number go first: each batch moves the member-number sequence past
+    // its own kept numbers before it draws any, so once every kept number has been seen no number
+    // drawn for a new member can be one that a later line keeps.
+    const lines = [...read.lines.filter((l) => l.memberNo !== null), ...read.lines.filter((l) => l.memberNo === null)];
     const counts = { newMembers: 0, newAccounts: 0 };
     const transaction = this.deps.db.transaction(async (sql) => {
       for (let i = 0; i < lines.length; i += this.deps.batchSize) {

@@ -47,9 +47,9 @@ function cli(env: Record<string, string>, args: string[]): Measured {
 /**
  * Writes a CP949 file of `count` members with Korean headers: every other line keeps its member
  * number, every balance is above 0 (so each member gets one `import` row in the history). The kept
- * numbers go down the file: the import moves the member-number sequence past the largest kept
- * number of each batch only, so rising kept numbers would collide with numbers drawn for an
- * earlier batch's members (found with this benchmark, reported on issue 16).
+ * numbers go down the file, as when docs/performance.md's figures were measured: before be1fc83 a
+ * file with rising kept numbers was refused, because numbers drawn for one batch's new members
+ * could be numbers that a later batch keeps (found with this benchmark).
  */
 function writeImportFile(count: number): string {
   const file = path.join(workDir, `members-${count}.csv`);

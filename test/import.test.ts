@@ -125,10 +125,10 @@ describe("kept member numbers", () => {
     // More lines than one batch of the ledger function (1,000) come before the line keeping a number.
     const { _max } = await s.db.prisma.member.aggregate({ _max: { id: true } });
     const kept = (_max.id ?? 0) + 500;
-    const fresh = Array.from({ length: 1000 }, (_, i) => `010-5300-${String(i).padStart(4, "0")},1`);
-    const name = file(["phone,balance,member_no", ...fresh.map((l) => `${l},`), `010-5301-0000,2,${kept}`]);
+    const fresh = Array.from({ length: 1000 }, (_, i) => `010-5390-${String(i).padStart(4, "0")},1`);
+    const name = file(["phone,balance,member_no", ...fresh.map((l) => `${l},`), `010-5391-0000,2,${kept}`]);
     expect(await imported(store, name)).toMatchObject({ lines_read: 1001, kept_member_numbers: 1 });
-    expect(await numberAndBalance(s, store, "01053010000")).toEqual({ member_no: kept, total_count: 2 });
+    expect(await numberAndBalance(s, store, "01053910000")).toEqual({ member_no: kept, total_count: 2 });
     expect(await s.services.verify()).toMatchObject({ ok: true });
   });
 

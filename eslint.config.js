@@ -23,11 +23,12 @@ const LAYERS = [
   { dir: "src/stores", forbidden: [...TOP, ...APIS], why: "stores know neither API" },
   { dir: "src/stampang", forbidden: [...TOP, "**/vivoldi/**"], why: "the OPEN API knows not the stamp API" },
   { dir: "src/vivoldi", forbidden: [...TOP, "**/stampang/**"], why: "the stamp API knows not the OPEN API" },
+  { dir: "src/console", forbidden: TOP, why: "the console uses the domains' services, and nothing above it uses the console but the app" },
 ];
 
 function layers() {
   return LAYERS.map(({ dir, forbidden, why }) => ({
-    files: [`${dir}/**/*.ts`],
+    files: [`${dir}/**/*.{ts,tsx}`],
     rules: { "no-restricted-imports": ["error", { patterns: [{ group: forbidden, message: `Imports point one way: ${why}.` }] }] },
   }));
 }

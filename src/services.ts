@@ -35,6 +35,7 @@ const IMPORT_BATCH_LINES = 1000;
 export function createServices(db: Database, config: Config): Services {
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
   const webhookNudge = new WebhookNudge();
+  const phones = { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN };
   const stamps = new StampService(db, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }, webhookNudge);
   return {
     stores,
@@ -42,16 +43,16 @@ export function createServices(db: Database, config: Config): Services {
     stamps,
     stampPages: new StampPageService(db.prisma, stamps),
     apiKeys: new ApiKeyService(db.prisma, stores),
-    cards: new CardService(db.prisma, stores),
+    cards: new CardService(db, stores),
     webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
     exports: new ExportService(exportSource(db), {
-      phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN },
+      phones,
       timeZone: config.TIME_ZONE,
     }),
     webhookNudge,
     imports: new ImportService({
       db,
-      phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN },
+      phones,
       timeZone: config.TIME_ZONE,
       batchSize: IMPORT_BATCH_LINES,
     }),

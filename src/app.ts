@@ -22,6 +22,7 @@ import { stampApiRoutes } from "./vivoldi/routes.js";
 import { adminRoutes } from "./admin/routes.js";
 import { stampPageRoutes } from "./vivoldi/page/routes.js";
 import { sharedSecret } from "./platform/secrets.js";
+import { consoleRoutes } from "./console/routes.js";
 
 export interface AppDeps {
   config: Config;
@@ -31,6 +32,8 @@ export interface AppDeps {
   metrics: Registry;
   /** Local control token for the CLI (see src/cli/run-operation.ts), besides ADMIN_TOKEN. */
   controlToken?: string;
+  /** The time of the console's logins and sessions (the services were made with the same). */
+  clock: () => Date;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -84,6 +87,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       cookieSecret: await sharedSecret(db.prisma, "stamp_page_cookie"),
       publicBaseUrl: config.publicBaseUrl,
     }),
+  );
+  await app.register(
+    consoleRoutes({
+      ...services,
+      db,
+      cookieSecret: await sharedSecret(db.prisma, "console_cookie"),
+      timeZone: config.TIME_ZONE,
+      phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN },
+      publicBaseUrl: config.publicBaseUrl,
+      clock: deps.clock,
+    }),
+    { prefix: "/console" },
   );
   await app.register(adminRoutes({ ctx: { services, db }, adminToken: config.ADMIN_TOKEN, controlToken: deps.controlToken }));
   return app;

@@ -52,6 +52,8 @@ export interface ServerOptions {
   onDemoStore?: (demo: DemoStore, server: RunningServer) => void;
   /** Settings of the webhook delivery worker (tests shorten its timings); false runs none. */
   webhookWorker?: Omit<WorkerOptions, "allowPrivate" | "log"> | false;
+  /** The time of the console's logins and sessions; the system's when absent (tests move it). */
+  clock?: () => Date;
 }
 
 /** How long a first start on the embedded database took at most on a busy two-core machine (docs/operations.md). */
@@ -85,11 +87,12 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
   log.info(`database open in ${Date.now() - opening} ms`);
   try {
     await migrateAndSay(db, log);
-    const services = createServices(db, config);
+    const clock = hooks.clock ?? (() => new Date());
+    const services = createServices(db, config, clock);
     const demo = db.kind === "pglite" && (await services.stores.list()).length === 0 ? await createDemo(services) : null;
     if (demo) log.info({ store: demo.id }, `created the demo store (id ${demo.id}) with an API key and a stamp card`);
     const controlToken = release ? newSecret(32) : undefined;
-    const app = await buildApp({ config, db, services, metrics: createRegistry(), controlToken });
+    const app = await buildApp({ config, db, services, metrics: createRegistry(), controlToken, clock });
     await app.listen({ port: config.PORT, host: config.HOST });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

@@ -13,6 +13,8 @@ import { WebhookNudge } from "./webhooks/nudge.js";
 import { ImportService } from "./import-export/import.js";
 import { ExportService } from "./import-export/export.js";
 import { exportSource } from "./import-export/export-source.js";
+import { ConsoleUserService } from "./console/users/service.js";
+import { ConsoleSessionService } from "./console/users/sessions.js";
 
 export interface Services {
   stores: StoreService;
@@ -26,13 +28,16 @@ export interface Services {
   /** Rung by services after a change that may have queued a webhook event (the worker listens). */
   webhookNudge: WebhookNudge;
   imports: ImportService;
+  consoleUsers: ConsoleUserService;
+  consoleSessions: ConsoleSessionService;
   verify: () => ReturnType<typeof verifyLedger>;
 }
 
 /** Lines of an import file per call of its ledger function. */
 const IMPORT_BATCH_LINES = 1000;
 
-export function createServices(db: Database, config: Config): Services {
+/** `clock`: the time of the console's logins and sessions (tests move it instead of waiting). */
+export function createServices(db: Database, config: Config, clock: () => Date = () => new Date()): Services {
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
   const webhookNudge = new WebhookNudge();
   const phones = { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN };
@@ -56,6 +61,8 @@ export function createServices(db: Database, config: Config): Services {
       timeZone: config.TIME_ZONE,
       batchSize: IMPORT_BATCH_LINES,
     }),
+    consoleUsers: new ConsoleUserService(db, clock),
+    consoleSessions: new ConsoleSessionService(db, clock),
     verify: () => verifyLedger(db.prisma),
   };
 }

@@ -3,10 +3,11 @@
 // on PostgreSQL when DATABASE_URL is set. The stamp API, over HTTP, sets up the stamps and checks
 // what the page did to the ledger.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { dayFromToday, stampClient, type Params, type StampCall } from "./support/stamp-client.js";
-import { hasChromium, launchChromium, phone } from "./support/browser.js";
+import { hasChromium, launchChromium } from "./support/browser.js";
+import { phonePages } from "./support/phones.js";
 
 /** Every test here drives Chromium: without it they are skipped (the global setup says so). */
 const describeInBrowser = describe.skipIf(!hasChromium());
@@ -74,13 +75,7 @@ async function stampsOf(stampIdx: number): Promise<number> {
   return (await s.db.prisma.stamp.findUniqueOrThrow({ where: { id: stampIdx }, include: { account: true } })).account.balance;
 }
 
-const contexts: BrowserContext[] = [];
-async function newPhone(locale = "en-US"): Promise<Page> {
-  const ctx = await phone(browser, locale);
-  contexts.push(ctx);
-  return ctx.newPage();
-}
-afterAll(() => Promise.all(contexts.map((c) => c.close())));
+const newPhone = phonePages(() => browser);
 
 const count = (page: Page) => page.getByTestId("stamp-count").textContent();
 

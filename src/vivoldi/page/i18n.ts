@@ -1,16 +1,5 @@
-// The stamp page's words in Korean and English, chosen by the browser's Accept-Language
-// (negotiator reads its weights and region variants such as ko-KR): Korean when the browser names
-// no language, English when it names neither.
-import Negotiator from "negotiator";
-import type { IncomingHttpHeaders } from "node:http";
-
-export const LANGUAGES = ["ko", "en"] as const;
-export type Language = (typeof LANGUAGES)[number];
-
-export function pickLanguage(headers: IncomingHttpHeaders): Language {
-  const [best] = new Negotiator({ headers }).languages([...LANGUAGES]);
-  return (best as Language | undefined) ?? "en";
-}
+// The stamp page's words in Korean and English (the language: src/platform/i18n.ts).
+import type { Language } from "../../platform/i18n.js";
 
 export interface Words {
   notFoundTitle: string;

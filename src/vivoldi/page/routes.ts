@@ -14,7 +14,8 @@ import { DEFAULT_STAMP_IMAGE_PATH, STAMP_PAGE_PATH } from "../payload.js";
 import { PIN_FORMAT, type PageStamp, type StampPageService } from "./service.js";
 import { minutesLeft, PAGE_MAX_FAILURES, type GuessCount } from "./throttle.js";
 import { PAGE_CSS, STAMP_SVG } from "./assets.js";
-import { pickLanguage, WORDS, type Words } from "./i18n.js";
+import { WORDS, type Words } from "./i18n.js";
+import { pickLanguage } from "../../platform/i18n.js";
 import { cardPage, notice, pinPage, STYLE_SHEET_PATH, type Message } from "./views.js";
 
 export interface StampPageDeps {

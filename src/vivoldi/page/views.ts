@@ -5,7 +5,8 @@ import { unreachable } from "../../platform/errors.js";
 import type { StampPayloadV1 } from "../payload.js";
 import type { Unusable } from "../../ledger/stamps.js";
 import { html, type Html, type Part } from "./html.js";
-import type { Language, Words } from "./i18n.js";
+import type { Words } from "./i18n.js";
+import type { Language } from "../../platform/i18n.js";
 
 export const STYLE_SHEET_PATH = "/static/stamp-page.css";
 

@@ -87,7 +87,9 @@ describe("issuing, stamping and redeeming from the console", () => {
     expect(await s.services.stamps.addOfStore(by, stampIdx!, 0)).toEqual({ status: "ok", stamps: 1 });
     expect(await s.services.stamps.addOfStore(by, stampIdx!, 0)).toEqual({ status: "changed", stamps: 1 });
     expect((await validate(stampIdx!)).result.stamps).toBe(1);
-    expect((await entries(stampIdx!)).map((e) => [e.kind, e.delta, e.balanceAfter])).toEqual([["stamp_add", 1, 1]]);
+    expect((await entries(stampIdx!)).map((e) => [e.kind, e.delta, e.balanceAfter, e.consoleLogin])).toEqual([
+      ["stamp_add", 1, 1, by.login],
+    ]);
   });
 
   it("add to a full card is refused, redeem before full is refused, redeem of a full card uses it once", async () => {
@@ -99,7 +101,11 @@ describe("issuing, stamping and redeeming from the console", () => {
     expect(await s.services.stamps.redeemOfStore(by, stampIdx!)).toBe("ok");
     expect(await s.services.stamps.redeemOfStore(by, stampIdx!)).toBe("already_used");
     expect((await validate(stampIdx!)).code).toBe(2005);
-    expect((await entries(stampIdx!)).map((e) => e.kind)).toEqual(["stamp_add", "stamp_add", "stamp_use"]);
+    expect((await entries(stampIdx!)).map((e) => [e.kind, e.consoleLogin])).toEqual([
+      ["stamp_add", by.login],
+      ["stamp_add", by.login],
+      ["stamp_use", by.login],
+    ]);
   });
 
   it("redeems a card with an on-site password without it: the console's user is the shop's staff", async () => {

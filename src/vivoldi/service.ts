@@ -37,6 +37,7 @@ import {
   type StampView,
   type Unusable,
 } from "../ledger/stamps.js";
+import { asConsoleUser } from "../ledger/actor.js";
 import { unreachable } from "../platform/errors.js";
 import { ledgerWrites, rateLimitRejections } from "../platform/metrics.js";
 import { newSecret } from "../platform/secrets.js";
@@ -267,9 +268,9 @@ export class StampService {
     return rows.map((r) => ({ stamp: stampPayloadSchema.parse(r.stamp), used: r.used }));
   }
 
-  /** Runs a console change in one transaction as the user's (ledger_entry.console_login). */
-  private asUser<T>(_by: ConsoleActor, run: (sql: Sql) => Promise<T>): Promise<T> {
-    return this.db.transaction(run);
+  /** Runs a console change in one transaction whose ledger rows name the user (ledger_entry.console_login). */
+  private asUser<T>(by: ConsoleActor, run: (sql: Sql) => Promise<T>): Promise<T> {
+    return asConsoleUser(this.db, by.login, run);
   }
 
   private storeCaller(by: ConsoleActor) {

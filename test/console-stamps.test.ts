@@ -84,8 +84,8 @@ describe("issuing, stamping and redeeming from the console", () => {
 
   it("adds one stamp per tap: a second tap of the same button finds the count changed and adds nothing", async () => {
     const { stampIdx } = await issue(await newCard(3));
-    expect(await s.services.stamps.addOfStore(by, stampIdx!, 0)).toEqual({ status: "ok", stamps: 1 });
-    expect(await s.services.stamps.addOfStore(by, stampIdx!, 0)).toEqual({ status: "changed", stamps: 1 });
+    expect(await s.services.stamps.addOfStore(by, stampIdx!, 0)).toEqual({ status: "ok", stamps: 1, maxStamps: 3 });
+    expect(await s.services.stamps.addOfStore(by, stampIdx!, 0)).toEqual({ status: "changed", stamps: 1, maxStamps: 3 });
     expect((await validate(stampIdx!)).result.stamps).toBe(1);
     expect((await entries(stampIdx!)).map((e) => [e.kind, e.delta, e.balanceAfter, e.consoleLogin])).toEqual([
       ["stamp_add", 1, 1, by.login],
@@ -97,7 +97,7 @@ describe("issuing, stamping and redeeming from the console", () => {
     expect((await s.services.stamps.addOfStore(by, stampIdx!, 0)).status).toBe("ok");
     expect(await s.services.stamps.redeemOfStore(by, stampIdx!)).toBe("not_enough_stamps");
     expect((await s.services.stamps.addOfStore(by, stampIdx!, 1)).status).toBe("ok");
-    expect(await s.services.stamps.addOfStore(by, stampIdx!, 2)).toEqual({ status: "card_full", stamps: 2 });
+    expect(await s.services.stamps.addOfStore(by, stampIdx!, 2)).toEqual({ status: "card_full", stamps: 2, maxStamps: 2 });
     expect(await s.services.stamps.redeemOfStore(by, stampIdx!)).toBe("ok");
     expect(await s.services.stamps.redeemOfStore(by, stampIdx!)).toBe("already_used");
     expect((await validate(stampIdx!)).code).toBe(2005);

@@ -14,6 +14,7 @@ import { CONSOLE_CSS } from "./assets/style.js";
 import { LOGIN_PATH, loginRoutes, sessionToken } from "./login/routes.js";
 import { todayRoutes } from "./today/routes.js";
 import { settingsRoutes } from "./settings/routes.js";
+import { cardRoutes } from "./cards/routes.js";
 
 /** A page of words only: a refusal, an error. */
 const notice = (text: string) => <p>{text}</p>;
@@ -110,5 +111,5 @@ export const consoleRoutes =
       reply.header("content-type", "text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(CONSOLE_CSS),
     );
 
-    for (const area of [loginRoutes, todayRoutes, settingsRoutes]) await app.register(area(deps));
+    for (const area of [loginRoutes, todayRoutes, cardRoutes, settingsRoutes]) await app.register(area(deps));
   };

@@ -265,7 +265,9 @@ export interface StoreCaller {
 const storeArgs = (c: StoreCaller) => [c.storeId, c.timeZone, c.at ?? null];
 
 const consoleCreateRow = z.object({ status: z.enum(["ok", ...CREATE_REFUSALS, "already_open"]), stamp_idx: z.number().nullable() });
-const consoleAddRow = z.object({ status: z.enum(["ok", ...ADD_REFUSALS, "changed"]), stamps: z.number().nullable() }).extend(written);
+const consoleAddRow = z
+  .object({ status: z.enum(["ok", ...ADD_REFUSALS, "changed"]), stamps: z.number().nullable(), max_stamps: z.number().nullable() })
+  .extend(written);
 const consoleRedeemRow = z.object({ status: z.enum(["ok", ...REDEEM_REFUSALS]) }).extend(written);
 const consoleActiveRow = z.object({ status: z.enum(["ok", "stamp_not_found"]) });
 

@@ -1,9 +1,23 @@
 // Stamp-card templates: created by the operator (CLI, admin API; the original service has no card
 // API) or by the store's owner in the console, who also edits and deactivates them. A deactivated
 // card issues no more stamps; those issued before work on (see the migration console_cards).
+import { z } from "zod";
 import type { Database } from "../platform/db/client.js";
+import { wholeNumber } from "../platform/input.js";
 import { updateCard, type CardEdit } from "../ledger/stamps.js";
 import type { StoreService } from "../stores/service.js";
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
+
+/** What each field of a card may be, wherever it is given (command line, admin API, console). */
+export const CARD_RULES = {
+  name: z.string().min(1).max(100),
+  title: z.string().min(1).max(200),
+  maxStamps: wholeNumber(1, 1000),
+  url: httpUrl,
+  image: httpUrl,
+  onsitePwd: z.string().min(1).max(100),
+};
 
 export interface CardFields {
   store: number;

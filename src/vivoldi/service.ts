@@ -120,6 +120,13 @@ export interface ConsoleIssue {
   months: number;
 }
 
+/** What the console's add did: its status, and the stamp's count and maximum (null when it is not found). */
+export interface ConsoleAdd {
+  status: ConsoleAddStatus;
+  stamps: number | null;
+  maxStamps: number | null;
+}
+
 /** A stamp as the console lists it: the API's object, and whether its benefit was used. */
 export interface StoreStamp {
   stamp: StampPayloadV1;
@@ -244,11 +251,14 @@ export class StampService {
     return { status: row.status, stampIdx: row.stamp_idx };
   }
 
-  /** Adds one stamp to a stamp that holds `expected` (as the user saw it); `stamps`: the count afterwards, or now. */
-  async addOfStore(by: ConsoleActor, stampIdx: number, expected: number): Promise<{ status: ConsoleAddStatus; stamps: number | null }> {
+  /**
+   * Adds one stamp to a stamp that holds `expected` (as the user saw it); `stamps`: the count
+   * afterwards, or now; `maxStamps`: the stamp's maximum (both null when it is not found).
+   */
+  async addOfStore(by: ConsoleActor, stampIdx: number, expected: number): Promise<ConsoleAdd> {
     const row = await this.asUser(by, (sql) => addStampOfStore(sql, this.storeCaller(by), this.view(), stampIdx, expected));
     this.wrote(row);
-    return { status: row.status, stamps: row.stamps };
+    return { status: row.status, stamps: row.stamps, maxStamps: row.max_stamps };
   }
 
   async redeemOfStore(by: ConsoleActor, stampIdx: number): Promise<ConsoleRedeemStatus> {

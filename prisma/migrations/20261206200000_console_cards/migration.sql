@@ -261,14 +261,15 @@ $$;
 
 -- Adds one stamp, by add's rules (stamp_add_checked), to a stamp that holds `p_expected` stamps
 -- as the user saw it: a second tap of the same button finds one more and adds nothing (changed).
--- `stamps`: the count afterwards (or now, when refused).
+-- `stamps`, `max_stamps`: the count afterwards (or now, when refused) and the stamp's maximum.
 -- Status: ok | stamp_not_found | inactive | not_started | expired | already_used | card_full | changed.
 CREATE FUNCTION "console_stamp_add"(p_store_id int, p_time_zone text, p_at timestamptz, p_public_base_url text, p_stamp_id int,
-  p_expected int, OUT status text, OUT stamps int, OUT queued boolean, OUT kinds text[])
+  p_expected int, OUT status text, OUT stamps int, OUT max_stamps int, OUT queued boolean, OUT kinds text[])
 LANGUAGE plpgsql AS $$
 BEGIN
   status := stamp_add_checked(p_store_id, p_stamp_id, (COALESCE(p_at, now()) AT TIME ZONE p_time_zone)::date);
-  SELECT a.balance INTO stamps FROM stamp s JOIN ledger_account a ON a.id = s.account_id WHERE s.id = p_stamp_id AND status <> 'stamp_not_found';
+  SELECT a.balance, a.max_balance INTO stamps, max_stamps FROM stamp s JOIN ledger_account a ON a.id = s.account_id
+   WHERE s.id = p_stamp_id AND status <> 'stamp_not_found';
   IF status = 'ok' AND stamps <> p_expected THEN
     status := 'changed';
   END IF;

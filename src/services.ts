@@ -12,6 +12,7 @@ import { WebhookService } from "./webhooks/service.js";
 import { WebhookNudge } from "./webhooks/nudge.js";
 import { ImportService } from "./import-export/import.js";
 import { ExportService } from "./import-export/export.js";
+import { ImportUploads } from "./import-export/uploads.js";
 import { exportSource } from "./import-export/export-source.js";
 import { ConsoleUserService } from "./console/users/service.js";
 import { ConsoleSessionService } from "./console/users/sessions.js";
@@ -28,6 +29,8 @@ export interface Services {
   /** Rung by services after a change that may have queued a webhook event (the worker listens). */
   webhookNudge: WebhookNudge;
   imports: ImportService;
+  /** Files of the console's import between their dry run and their confirmation. */
+  importUploads: ImportUploads;
   consoleUsers: ConsoleUserService;
   consoleSessions: ConsoleSessionService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -36,7 +39,7 @@ export interface Services {
 /** Lines of an import file per call of its ledger function. */
 const IMPORT_BATCH_LINES = 1000;
 
-/** `clock`: the time of the console's logins and sessions (tests move it instead of waiting). */
+/** `clock`: the time of the console's logins, sessions and uploads (tests move it instead of waiting). */
 export function createServices(db: Database, config: Config, clock: () => Date = () => new Date()): Services {
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
   const webhookNudge = new WebhookNudge();
@@ -61,6 +64,7 @@ export function createServices(db: Database, config: Config, clock: () => Date =
       timeZone: config.TIME_ZONE,
       batchSize: IMPORT_BATCH_LINES,
     }),
+    importUploads: new ImportUploads(db.prisma, clock),
     consoleUsers: new ConsoleUserService(db, clock),
     consoleSessions: new ConsoleSessionService(db, clock),
     verify: () => verifyLedger(db.prisma),

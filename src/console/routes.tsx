@@ -15,6 +15,7 @@ import { LOGIN_PATH, loginRoutes, sessionToken } from "./login/routes.js";
 import { todayRoutes } from "./today/routes.js";
 import { settingsRoutes } from "./settings/routes.js";
 import { cardRoutes } from "./cards/routes.js";
+import { dataRoutes } from "./data/routes.js";
 
 /** A page of words only: a refusal, an error. */
 const notice = (text: string) => <p>{text}</p>;
@@ -111,5 +112,5 @@ export const consoleRoutes =
       reply.header("content-type", "text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(CONSOLE_CSS),
     );
 
-    for (const area of [loginRoutes, todayRoutes, cardRoutes, settingsRoutes]) await app.register(area(deps));
+    for (const area of [loginRoutes, todayRoutes, cardRoutes, dataRoutes, settingsRoutes]) await app.register(area(deps));
   };

@@ -52,5 +52,9 @@ details>summary{cursor:pointer;font-weight:600;min-height:2.75rem;padding:.5rem 
 .url{font:.75rem/1.4 ui-monospace,monospace;word-break:break-all;color:#57606a}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.5rem}
 .search{margin:0 0 1rem}
+.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.5rem;margin:0 0 1rem}
+.figures div{background:#f6f8fa;border-radius:.5rem;padding:.5rem .75rem}
+.figures dt{font-size:.875rem;color:#57606a}
+.figures dd{margin:0;font-size:1.5rem;font-weight:700;font-variant-numeric:tabular-nums}
 @media (min-width:48rem){main{padding:1.5rem 2rem}}
 `;

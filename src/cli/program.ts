@@ -11,6 +11,7 @@ import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig } from "../platform/config.js";
 import { operation } from "../admin/operations.js";
 import { PLANS } from "../vivoldi/gate.js";
+import { ROLES } from "../console/users/service.js";
 import { startServer } from "../server.js";
 import { runOperation, UsageError, type FileSink } from "./run-operation.js";
 import { formatResult } from "./print.js";
@@ -234,6 +235,16 @@ function buildCli(run: CliRun): Command {
     new Option("--onsite-pwd <password>", "staff password; turns the on-site option on"),
   ]);
   operationCommand(run, card, "list", "card list", [storeIdOption()]);
+
+  const user = program.command("user").description("manage the store console's users");
+  operationCommand(run, user, "create", "user create", [
+    storeIdOption(),
+    new Option("--login <name>", "login (letters, digits, . - _ @; unique on the server)").makeOptionMandatory(),
+    new Option("--role <role>", "owner: everything of the store; staff: counter, customers, cards").choices(ROLES).makeOptionMandatory(),
+  ]);
+  operationCommand(run, user, "list", "user list", [storeIdOption()]);
+  operationCommand(run, user, "reset-password", "user reset-password", [new Option("--login <name>", "login").makeOptionMandatory()]);
+  operationCommand(run, user, "remove", "user remove", [new Option("--login <name>", "login").makeOptionMandatory()]);
 
   const imports = program.command("import").description("bring a shop's customers over from Stampang");
   operationCommand(

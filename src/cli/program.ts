@@ -178,6 +178,7 @@ function buildCli(run: CliRun): Command {
               `  try:       curl -s ${s.url}/api/open/save -d id=${demo.id} -d auth_code=${demo.auth_code} -d device=openapi -d number=010-1234-5678 -d count=2`,
               `  API key:   ${demo.api_key}   (stamp API, card ${demo.card_idx})`,
               `  try:       curl -s -X POST ${s.url}/api/stamp/v1/create -H 'Authorization: APIKey ${demo.api_key}' -H 'Content-Type: application/json' -d '{"cardIdx":${demo.card_idx},"strtYmd":"${today}","endYmd":"${Number(today.slice(0, 4)) + 1}-12-31"}'`,
+              `  console:   npm run -s stampd -- user create --store ${demo.id} --login owner --role owner   (prints the password once), then ${s.url}/console`,
               "",
             ].join("\n") + "\n",
           );

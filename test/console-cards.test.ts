@@ -67,9 +67,13 @@ describeInBrowser("issuing a card and stamping it at the counter", () => {
     const issued = (await call("validate", { stampIdx })).result;
     expect(issued).toMatchObject({ cardIdx: card, stamps: 0, userPhnno: phone, strtYmd: dayFromToday(0, bed.s.config.TIME_ZONE) });
     expect(await row.getByTestId("stamp-url").textContent()).toBe(issued.stampUrl);
-    // The QR code is the stamp page's address, drawn on the server.
-    const modules = (svg: string) => /stroke="#000000" d="([^"]+)"/.exec(svg)![1];
-    expect(await row.getByTestId("stamp-qr").locator("path[stroke]").getAttribute("d")).toBe(modules(await qrSvg(issued.stampUrl)));
+    // The QR code is the stamp page's address, drawn on the server, shown as an image.
+    const qr = row.getByTestId("stamp-qr");
+    await qr.scrollIntoViewIfNeeded();
+    await page.waitForFunction((img) => (img as HTMLImageElement).naturalWidth > 0, await qr.elementHandle());
+    const image = await page.request.get(new URL((await qr.getAttribute("src"))!, bed.s.url).toString());
+    expect(image.headers()["content-type"]).toBe("image/svg+xml");
+    expect(await image.text()).toBe(await qrSvg(issued.stampUrl));
 
     for (const expected of ["Stamp added: 1 of 3.", "Stamp added: 2 of 3.", "Stamp added: all 3 collected. The benefit can be used."]) {
       await submit(page, page.getByTestId("stamp-add"));
@@ -132,16 +136,19 @@ describeInBrowser("issuing a card and stamping it at the counter", () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
   });
 
-  it("another store's card is not found", async () => {
+  it("another store's card and its stamps' QR codes are not found", async () => {
     const { page } = await storeWith("owner");
-    const { card: elsewhere } = await storeWith("owner");
+    const { card: elsewhere, page: theirs } = await storeWith("owner");
+    await issue(theirs, elsewhere, newPhone());
+    const theirStamp = await stampIdxOf(theirs.getByTestId("stamp-row"));
     expect((await page.goto(`${bed.s.url}/console/cards/${elsewhere}`))!.status()).toBe(404);
+    expect((await page.goto(`${bed.s.url}/console/cards/${elsewhere}/stamps/${theirStamp}/qr.svg`))!.status()).toBe(404);
     const forged = await page.request.post(`${bed.s.url}/console/cards/${elsewhere}/stamps`, {
       form: { _csrf: await csrfOf(page), phone: newPhone(), months: "12" },
       maxRedirects: 0,
     });
     expect(forged.status()).toBe(303);
-    expect(await bed.s.db.prisma.stamp.count({ where: { cardId: elsewhere } })).toBe(0);
+    expect(await bed.s.db.prisma.stamp.count({ where: { cardId: elsewhere } })).toBe(1);
   });
 });
 

@@ -45,8 +45,8 @@ details>summary{cursor:pointer;font-weight:600;min-height:2.75rem;padding:.5rem 
 .tag.state-full{background:#dafbe1}
 .row.stamp{align-items:flex-start}
 .row.stamp p{margin:0 0 .25rem}
-.qr{flex:none;width:9rem;background:#fff}
-.qr svg{display:block;width:100%;height:auto}
+.qr{flex:none;width:9rem}
+.qr img{display:block;width:100%;height:auto;background:#fff}
 .stamp-body{flex:1 1 12rem;min-width:0}
 .dots{letter-spacing:.1em;color:#d9472b}
 .url{font:.75rem/1.4 ui-monospace,monospace;word-break:break-all;color:#57606a}

@@ -19,6 +19,7 @@ import {
   draftOf,
   EMPTY_DRAFT,
   IssueForm,
+  QR_FILE,
   StampRow,
   StampSearch,
   VALIDITY_MONTHS,
@@ -135,7 +136,6 @@ export const cardRoutes =
       const { q } = searchQuery.parse(request.query);
       const phoneDigits = digitsOf(q) || undefined;
       const stamps = await deps.stamps.listOfStore(ctx.user.storeId, { cardIdx, phoneDigits, limit: STAMPS_SHOWN });
-      const qrs = await Promise.all(stamps.map((s) => qrSvg(s.stamp.stampUrl)));
       const today = dayIn(deps.timeZone, deps.clock());
       // On the page's own context (pageContext answers a copy): the layout shows it.
       if (refused) anyPageContext(request, reply).message = { kind: "error", text: w.checkFields };
@@ -154,8 +154,8 @@ export const cardRoutes =
               <StampSearch w={w} cardIdx={cardIdx} q={q} />
               {stamps.length ? (
                 <ul class="rows">
-                  {stamps.map((s, i) => (
-                    <StampRow key={s.stamp.stampIdx} ctx={ctx} w={w} s={s} qr={qrs[i]!} today={today} q={q} />
+                  {stamps.map((s) => (
+                    <StampRow key={s.stamp.stampIdx} ctx={ctx} w={w} s={s} today={today} q={q} />
                   ))}
                 </ul>
               ) : (
@@ -260,6 +260,18 @@ export const cardRoutes =
         default:
           return back(reply, cardPath(ids.cardIdx), { kind: "error", text: w.refusals[issued.status] });
       }
+    });
+
+    // A stamp's QR code: its page's address never changes, so the browser may keep the image.
+    app.get(`/cards/:cardIdx/stamps/:stampIdx/${QR_FILE}`, staffRoute, async (request, reply) => {
+      const ids = idsOf(stampParams, request, reply);
+      if (!ids) return;
+      const [listed] = await deps.stamps.listOfStore(pageContext(request, reply).user.storeId, { stampIdx: ids.stampIdx, limit: 1 });
+      if (!listed) return reply.callNotFound();
+      return reply
+        .type("image/svg+xml")
+        .header("cache-control", "private, max-age=86400")
+        .send(await qrSvg(listed.stamp.stampUrl));
     });
 
     /** A button on a stamp: its form, then what it does, told on the card's page as it was (`q`). */

@@ -8,6 +8,8 @@ import { CARD_FORM_FIELDS, type CardFormField, type CardWords, type StampState }
 export const CARDS_PATH = `${CONSOLE_PATH}/cards`;
 export const cardPath = (cardIdx: number, q?: string) => `${CARDS_PATH}/${cardIdx}${q ? `?q=${encodeURIComponent(q)}` : ""}`;
 const stampPath = (cardIdx: number, stampIdx: number, action: string) => `${CARDS_PATH}/${cardIdx}/stamps/${stampIdx}/${action}`;
+/** The QR code of a stamp's page, an SVG image of its own: a page lists many, and the browser fetches those it shows. */
+export const QR_FILE = "qr.svg";
 
 /** How long an issued card is valid, in months from today; the form's default first. */
 export const VALIDITY_MONTHS = [12, 1, 3, 6, 24] as const;
@@ -197,7 +199,7 @@ function StampAction(p: {
 }
 
 /** One issued stamp: its QR code, customer, count, validity and state, and what may be done with it. */
-export function StampRow(p: { ctx: PageContext; w: CardWords; s: StoreStamp; qr: string; today: string; q: string }) {
+export function StampRow(p: { ctx: PageContext; w: CardWords; s: StoreStamp; today: string; q: string }) {
   const { stamp } = p.s;
   const { w } = p;
   const state = stateOf(p.s, p.today);
@@ -206,8 +208,10 @@ export function StampRow(p: { ctx: PageContext; w: CardWords; s: StoreStamp; qr:
   const action = (a: string) => stampPath(stamp.cardIdx, stamp.stampIdx, a);
   return (
     <li class="row stamp" id={`stamp-${stamp.stampIdx}`} data-testid="stamp-row" data-stamp-idx={stamp.stampIdx}>
-      {/* Not a link: the first browser to open the customer's page sets its PIN, and it must be the customer's. */}
-      <div class="qr" role="img" aria-label={w.qrLabel(who)} data-testid="stamp-qr" dangerouslySetInnerHTML={{ __html: p.qr }} />
+      {/* The image links to itself, larger; never to the customer's page, whose first visitor sets its PIN. */}
+      <a class="qr" href={action(QR_FILE)}>
+        <img src={action(QR_FILE)} alt={w.qrLabel(who)} width={144} height={144} loading="lazy" data-testid="stamp-qr" />
+      </a>
       <div class="stamp-body">
         <p class="row-title">
           {who}

@@ -3,7 +3,7 @@
 // draws it, scaled to the page's width by its viewBox.
 
 /** The drawing's size in viewBox units; the page scales it to its width. */
-export const CHART_BOX = { width: 600, height: 200, left: 36, bottom: 24, top: 8 } as const;
+export const CHART_BOX = { width: 360, height: 170, left: 30, bottom: 20, top: 10 } as const;
 
 export interface ChartDay {
   /** `YYYY-MM-DD`. */
@@ -82,12 +82,12 @@ export function DayChart({ days, series, label }: DayChartProps) {
         0
       </text>
       {first && (
-        <text class="tick" x={CHART_BOX.left} y={CHART_BOX.height - 6}>
+        <text class="tick" x={CHART_BOX.left} y={CHART_BOX.height - 4}>
           {first.slice(5)}
         </text>
       )}
       {last && (
-        <text class="tick" x={CHART_BOX.width} y={CHART_BOX.height - 6} text-anchor="end">
+        <text class="tick" x={CHART_BOX.width} y={CHART_BOX.height - 4} text-anchor="end">
           {last.slice(5)}
         </text>
       )}

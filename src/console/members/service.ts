@@ -133,6 +133,19 @@ export class MemberService {
     }));
   }
 
+  /** A member of the user's pool named by phone or number, with the store's unit; null when the pool does not know them. */
+  async summary(user: DeskUser, member: MemberRef): Promise<(MemberSummary & { unit: StoreUnit }) | null> {
+    const [found] = await this.search(user, member);
+    if (!found) return null;
+    return { ...found, unit: await this.unit(user) };
+  }
+
+  /** Whether the user's store counts stamps or points. */
+  async unit(user: DeskUser): Promise<StoreUnit> {
+    const [store] = await this.deps.db.query<{ unit: StoreUnit }>(Prisma.sql`SELECT unit FROM store WHERE id = ${user.storeId}`);
+    return store!.unit;
+  }
+
   /** A member of the user's pool with one page of their history (from 1), or null when the pool does not know them. */
   async member(user: DeskUser, memberNo: number, page: number): Promise<MemberPage | null> {
     const { db, timeZone } = this.deps;

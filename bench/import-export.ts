@@ -5,7 +5,7 @@
 // Run: npx tsx bench/import-export.ts
 // Knobs: BENCH_LINES (the import, default 100000), BENCH_HISTORY_ROWS (the large history export,
 // default 1000000; 0 skips it), BENCH_HISTORY_EMBEDDED=1 (that export on the embedded database too,
-// not only on PostgreSQL: there it slows down as it goes and takes hours), BENCH_PG (the server to make
+// not only on PostgreSQL), BENCH_PG (the server to make
 // a scratch database on).
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";

@@ -115,6 +115,12 @@ describe.runIf(!process.env.DATABASE_URL)("the embedded database", () => {
       const created = JSON.parse((await stampd(["store", "create", "--name", "While running", "--json"], dir.env)).stdout);
       expect(created).toMatchObject({ id: expect.any(Number), auth_code: expect.any(String) });
       expect(JSON.parse((await stampd(["verify", "--json"], dir.env)).stdout)).toMatchObject({ ok: true, entries: 1 });
+      // The console line's command makes the demo store's owner, whose password opens the console.
+      const command = /console: +npm run -s stampd -- (user create [^\n]*?) +\(prints the password once\), then (\S+)/.exec(out)!;
+      expect(command[2]).toBe(`${first.url}/console`);
+      const owner = await stampd(command[1]!.split(" "), dir.env);
+      expect(owner.code).toBe(0);
+      expect(owner.stdout).toMatch(/password/);
       expect(await first.signal("SIGTERM")).toBe(0);
 
       const second = await spawnServer({}, { database: dir });

@@ -8,6 +8,7 @@ import path from "node:path";
 import iconv from "iconv-lite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Prisma } from "../src/generated/prisma/client.js";
 import { stampd } from "./support/cli.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { freshDatabase } from "./support/database.js";
@@ -245,6 +246,18 @@ describe("wrong lines", () => {
     expect(again.stderr).toContain("line 3, phone: already imported into this store's pool");
     expect(await entryCount()).toBe(entries);
     expect(await open(store, "balance", { number: "01057000002" })).toMatchObject({ total_count: 6 });
+  });
+
+  it("gathers the planner's statistics of the tables it filled (the embedded database has no autovacuum)", async () => {
+    const store = await newStore("import-statistics");
+    await imported(store, file(["phone,balance", "010-5710-0001,4", "010-5710-0002,6", "010-5710-0003,0"]));
+    for (const table of ["member", "ledger_account", "ledger_entry"]) {
+      const [rows] = await s.db.query<{ counted: number; estimated: number }>(
+        Prisma.sql`SELECT (SELECT count(*)::int FROM ${Prisma.raw(table)}) AS counted,
+                          (SELECT reltuples::int FROM pg_class WHERE relname = ${table}) AS estimated`,
+      );
+      expect(rows?.estimated, table).toBe(rows?.counted);
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import type { Database } from "../platform/db/client.js";
 import { migrate } from "../platform/db/migrate.js";
 import { PLANS } from "../vivoldi/gate.js";
 import { NUL_MESSAGE, nulPath, recordId, wholeNumber } from "../platform/input.js";
+import { ROLES } from "../console/users/service.js";
 
 export interface OperationContext {
   services: Services;
@@ -37,6 +38,8 @@ const plan = z.enum(PLANS);
 const limit = z.union([z.literal("default").transform(() => null), z.null(), wholeNumber(1, 100_000_000)]);
 /** A calendar day in TIME_ZONE. */
 const day = z.iso.date({ error: "must be a date YYYY-MM-DD" });
+/** A console user's login (its form is the service's to check). */
+const login = z.string().min(1).max(64);
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
 const storeFields = {
   branch: z.string().min(1).max(100).optional(),
@@ -173,6 +176,38 @@ export const operations = [
     path: "/admin/webhook-events/:event/resend",
     input: z.object({ event: z.uuid() }),
     run: ({ services }, input) => services.webhooks.resend(input.event),
+  }),
+  define({
+    name: "user create",
+    summary: "Create a console user of a store; prints its password once",
+    method: "POST",
+    path: "/admin/console-users",
+    input: z.object({ store: id, login, role: z.enum(ROLES) }),
+    run: ({ services }, input) => services.consoleUsers.create(input),
+  }),
+  define({
+    name: "user list",
+    summary: "List a store's console users (without passwords)",
+    method: "GET",
+    path: "/admin/console-users",
+    input: z.object({ store: id }),
+    run: ({ services }, input) => services.consoleUsers.list(input.store),
+  }),
+  define({
+    name: "user reset-password",
+    summary: "Give a console user a new password, printed once; their sessions end and a lock is lifted",
+    method: "POST",
+    path: "/admin/console-users/:login/reset-password",
+    input: z.object({ login }),
+    run: ({ services }, input) => services.consoleUsers.resetPassword(input.login),
+  }),
+  define({
+    name: "user remove",
+    summary: "Remove a console user; their sessions end (their ledger rows keep the login)",
+    method: "DELETE",
+    path: "/admin/console-users/:login",
+    input: z.object({ login }),
+    run: ({ services }, input) => services.consoleUsers.remove(input.login),
   }),
   define({
     name: "import members",

@@ -16,7 +16,7 @@ export function formatResult(result: unknown, json: boolean): string {
   } else {
     lines.push(...describe(result));
   }
-  for (const secret of ["auth_code", "key", "secret"]) {
+  for (const secret of ["auth_code", "key", "secret", "password"]) {
     if (result && typeof result === "object" && secret in result) lines.push(`(${secret} is shown once: keep it now)`);
   }
   return `${lines.join("\n")}\n`;

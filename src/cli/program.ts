@@ -11,6 +11,7 @@ import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig } from "../platform/config.js";
 import { operation } from "../admin/operations.js";
 import { PLANS } from "../vivoldi/gate.js";
+import { ROLES } from "../console/users/service.js";
 import { startServer } from "../server.js";
 import { runOperation, UsageError, type FileSink } from "./run-operation.js";
 import { formatResult } from "./print.js";
@@ -177,6 +178,7 @@ function buildCli(run: CliRun): Command {
               `  try:       curl -s ${s.url}/api/open/save -d id=${demo.id} -d auth_code=${demo.auth_code} -d device=openapi -d number=010-1234-5678 -d count=2`,
               `  API key:   ${demo.api_key}   (stamp API, card ${demo.card_idx})`,
               `  try:       curl -s -X POST ${s.url}/api/stamp/v1/create -H 'Authorization: APIKey ${demo.api_key}' -H 'Content-Type: application/json' -d '{"cardIdx":${demo.card_idx},"strtYmd":"${today}","endYmd":"${Number(today.slice(0, 4)) + 1}-12-31"}'`,
+              `  console:   npm run -s stampd -- user create --store ${demo.id} --login owner --role owner   (prints the password once), then ${s.url}/console`,
               "",
             ].join("\n") + "\n",
           );
@@ -234,6 +236,16 @@ function buildCli(run: CliRun): Command {
     new Option("--onsite-pwd <password>", "staff password; turns the on-site option on"),
   ]);
   operationCommand(run, card, "list", "card list", [storeIdOption()]);
+
+  const user = program.command("user").description("manage the store console's users");
+  operationCommand(run, user, "create", "user create", [
+    storeIdOption(),
+    new Option("--login <name>", "login (letters, digits, . - _ @; unique on the server)").makeOptionMandatory(),
+    new Option("--role <role>", "owner: everything of the store; staff: counter, customers, cards").choices(ROLES).makeOptionMandatory(),
+  ]);
+  operationCommand(run, user, "list", "user list", [storeIdOption()]);
+  operationCommand(run, user, "reset-password", "user reset-password", [new Option("--login <name>", "login").makeOptionMandatory()]);
+  operationCommand(run, user, "remove", "user remove", [new Option("--login <name>", "login").makeOptionMandatory()]);
 
   const imports = program.command("import").description("bring a shop's customers over from Stampang");
   operationCommand(

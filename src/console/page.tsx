@@ -88,9 +88,9 @@ export function anyPageContext(request: FastifyRequest, reply: FastifyReply): An
 /** The context of a logged-in user's page (every route but `public` ones: the role guard has run). */
 export function pageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
   const ctx = anyPageContext(request, reply);
-  const { user } = ctx;
-  if (!user) throw new Error(`${request.url}: a page of a logged-in user, without one`);
-  return { ...ctx, user };
+  if (!ctx.user) throw new Error(`${request.url}: a page of a logged-in user, without one`);
+  // The same object, so that a message set on it reaches sendPage.
+  return ctx as PageContext;
 }
 
 /** Hidden CSRF field of a form. */

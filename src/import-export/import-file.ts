@@ -66,46 +66,40 @@ function separator(text: string): string {
   return header.split("\t").length > header.split(",").length ? "\t" : ",";
 }
 
-/** Reads the file's lines and every error of form: a wrong value, a phone or number twice. */
-export function readImportFile(bytes: Buffer, phones: PhonePolicy): ReadFile {
-  const text = decodeImportFile(bytes);
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(text, {
-      delimiter: separator(text),
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-    }) as unknown as typeof records;
-  } catch (err) {
-    const line = (err as { lines?: number }).lines ?? 1;
-    return { lines: [], errors: [{ line, column: "", reason: `not a readable CSV line: ${(err as Error).message}` }], headers: {} };
-  }
-  const [header, ...rows] = records;
-  if (!header) return { lines: [], errors: [{ line: 1, column: "", reason: "the file is empty: a header row is required" }], headers: {} };
-
+/** The columns a header row names, with their places, or the header's errors. */
+function readHeader(record: string[], line: number) {
   const headers: Partial<Record<ImportColumn, string>> = {};
   const index: Partial<Record<ImportColumn, number>> = {};
   const errors: LineError[] = [];
-  header.record.forEach((raw, i) => {
+  record.forEach((raw, i) => {
     const name = raw.trim();
     const column = IMPORT_COLUMNS.find((c) => HEADER_NAMES[c].includes(name.toLowerCase()) || HEADER_NAMES[c].includes(name));
     if (!column) return;
     if (headers[column] !== undefined) {
-      errors.push({ line: header.info.lines, column: name, reason: `a second column for ${column} (first: ${headers[column]})` });
+      errors.push({ line, column: name, reason: `a second column for ${column} (first: ${headers[column]})` });
       return;
     }
     headers[column] = name;
     index[column] = i;
   });
   if (headers.phone === undefined && headers.member_no === undefined)
-    errors.push({ line: header.info.lines, column: "", reason: "a phone or member_no column is required" });
-  if (errors.length) return { lines: [], errors, headers };
+    errors.push({ line, column: "", reason: "a phone or member_no column is required" });
+  return { headers, index, errors };
+}
 
+/**
+ * Reads the file's lines and every error of form: a wrong value, a phone or number twice. Each
+ * record is checked as the parser reads it and dropped, so that a large file costs its bytes and
+ * one small object per line, not its records as well.
+ */
+export function readImportFile(bytes: Buffer, phones: PhonePolicy): ReadFile {
+  const text = decodeImportFile(bytes);
+  let header: ReturnType<typeof readHeader> | undefined;
   const lines: ImportLine[] = [];
+  const errors: LineError[] = [];
   const firstLineOf = { phone: new Map<string, number>(), member_no: new Map<number, number>() };
-  for (const { record, info } of rows) {
-    const line = info.lines;
+
+  function readLine(record: string[], line: number, { headers, index }: NonNullable<typeof header>) {
     const value = (c: ImportColumn) => (index[c] === undefined ? "" : (record[index[c]] ?? "").trim());
     const wrong = (c: ImportColumn, reason: string) => errors.push({ line, column: headers[c] ?? c, reason });
     const before = errors.length;
@@ -141,6 +135,24 @@ export function readImportFile(bytes: Buffer, phones: PhonePolicy): ReadFile {
     }
     if (errors.length === before) lines.push({ line, phone, memberNo, balance: balance!, joined, memo: memo || null });
   }
+
+  try {
+    parse(text, {
+      delimiter: separator(text),
+      relax_column_count: true,
+      skip_empty_lines: true,
+      on_record: (record: string[], { lines: line }) => {
+        if (!header) header = readHeader(record, line);
+        else if (header.errors.length === 0) readLine(record, line, header);
+        return null;
+      },
+    });
+  } catch (err) {
+    const line = (err as { lines?: number }).lines ?? 1;
+    return { lines: [], errors: [{ line, column: "", reason: `not a readable CSV line: ${(err as Error).message}` }], headers: {} };
+  }
+  if (!header) return { lines: [], errors: [{ line: 1, column: "", reason: "the file is empty: a header row is required" }], headers: {} };
+  if (header.errors.length) return { lines: [], errors: header.errors, headers: header.headers };
   errors.sort((a, b) => a.line - b.line);
-  return { lines, errors, headers };
+  return { lines, errors, headers: header.headers };
 }

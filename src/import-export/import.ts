@@ -3,6 +3,7 @@
 // The file is read and checked for form first (import-file.ts); then, in one transaction, the
 // ledger function checks each batch against the database and writes it (src/ledger/import.ts).
 // Any wrong line rolls the whole transaction back and is reported with every other.
+import { Prisma } from "../generated/prisma/client.js";
 import type { Database } from "../platform/db/client.js";
 import type { PhonePolicy } from "../platform/phone.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
@@ -110,6 +111,10 @@ export class ImportService {
         throw new ConflictError("another change wrote members of the file meanwhile; nothing was imported: run the import again");
       throw err;
     });
+    // The planner's statistics describe the tables before the import until they are gathered again,
+    // which the embedded database never does by itself (it has no autovacuum): with them, a pool's
+    // history is read by its key instead of by hashing every account of the pool for each page.
+    if (!dryRun) await this.deps.db.query(Prisma.sql`ANALYZE member, ledger_account, ledger_entry`);
     return {
       dry_run: dryRun,
       lines_read: lines.length,

@@ -103,6 +103,12 @@ export class StoreService {
     return view(s);
   }
 
+  /** The store's OPEN API calls counted on `day` (YYYY-MM-DD in TIME_ZONE), against its daily limit. */
+  async callsOn(id: number, day: string): Promise<number> {
+    const usage = await this.db.dailyUsage.findUnique({ where: { storeId_day: { storeId: id, day: new Date(day) } } });
+    return usage?.calls ?? 0;
+  }
+
   /** Issues a new auth_code; the old one stops working at once. */
   async rotateCode(id: number): Promise<StoreView & { auth_code: string }> {
     const authCode = newSecret();

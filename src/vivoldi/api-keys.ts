@@ -52,10 +52,13 @@ export class ApiKeyService {
     return (await this.db.apiKey.findMany({ where: { storeId: store }, orderBy: { id: "asc" } })).map(view);
   }
 
-  /** The key stops working at once; revoking a revoked key keeps its first revocation time. */
-  async revoke(id: number): Promise<ApiKeyView> {
+  /**
+   * The key stops working at once; revoking a revoked key keeps its first revocation time. With
+   * `store`, a key of another store is not found (the store console's owner).
+   */
+  async revoke(id: number, store?: number): Promise<ApiKeyView> {
     const k = await this.db.apiKey.findUnique({ where: { id } });
-    if (!k) throw new NotFoundError(`API key ${id} not found`);
+    if (!k || (store !== undefined && k.storeId !== store)) throw new NotFoundError(`API key ${id} not found`);
     if (k.revokedAt) return view(k);
     return view(await this.db.apiKey.update({ where: { id }, data: { revokedAt: new Date() } }));
   }

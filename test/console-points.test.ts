@@ -231,6 +231,19 @@ describe("the day's figures", () => {
     expect(tomorrow.days.at(-2)).toMatchObject({ day: figures.day, saves: 2, uses: 1 });
   });
 
+  it("takes a save cancelled by another branch out of the figures of the branch that made it", async () => {
+    const { store, user } = await storeWithUser("Saving branch", "branch-saves");
+    const { store: other, user: canceller } = await storeWithUser("Cancelling branch", "branch-cancels", { pool: store.id });
+    const { memberNo } = await members.save(user, { phone: "+821036660005" }, 4, "branches-1");
+    await members.save(user, { phone: "+821036660005" }, 1, "branches-2");
+    const [, first] = (await members.member(canceller, memberNo, 1))!.history;
+    await members.cancel(canceller, { memberNo }, first!.id, "branches-3");
+
+    const now = new Date();
+    expect(await today.figures(store.id, now)).toMatchObject({ saves: 1, saved: 1, newMembers: 1 });
+    expect(await today.figures(other.id, now)).toMatchObject({ saves: 0, saved: 0, uses: 0, newMembers: 0 });
+  });
+
   it("cuts days at midnight in the time zone", async () => {
     const { store, user } = await storeWithUser("Midnight cafe", "midnight-1");
     await members.save(user, { phone: "+821037770001" }, 1, "midnight-1");
@@ -243,5 +256,43 @@ describe("the day's figures", () => {
     const before = await today.figures(store.id, new Date(start.getTime() - 1));
     expect(before.day).not.toBe(seoul);
     expect(before.days.reduce((n, d) => n + d.saves, 0)).toBe(0);
+  });
+
+  it("keeps in its slots exactly what a count of the stores' ledger rows gives", async () => {
+    const { store: first, user: a } = await storeWithUser("Slots A", "slots-a");
+    const { store: second, user: b } = await storeWithUser("Slots B", "slots-b", { pool: first.id });
+    const kim = await members.save(a, { phone: "+821036660011" }, 7, "slots-1");
+    await members.save(b, { phone: "+821036660012" }, 2, "slots-2");
+    await members.use(b, { memberNo: kim.memberNo }, 3, "slots-3");
+    await members.transfer(a, { memberNo: kim.memberNo }, { phone: "+821036660013" }, 1, "slots-4");
+    await members.transfer(b, { memberNo: kim.memberNo }, { phone: "+821036660012" }, 1, "slots-5");
+    const use = (await members.member(a, kim.memberNo, 1))!.history.find((r) => r.kind === "use");
+    await members.cancel(a, { memberNo: kim.memberNo }, use!.id, "slots-6");
+    await members.save(b, { phone: "+821036660011" }, 5, "slots-7");
+
+    // The rows counted as the migration summed those written before it.
+    const stores = [first.id, second.id];
+    const slots = await s.db.query<Record<string, number>>(Prisma.sql`
+      SELECT store_id, sum(saves)::int AS saves, sum(saved)::int AS saved, sum(uses)::int AS uses, sum(used)::int AS used,
+             sum(new_members)::int AS new_members, sum(card_stamps)::int AS card_stamps
+        FROM store_activity WHERE store_id IN (${Prisma.join(stores)}) GROUP BY store_id ORDER BY store_id`);
+    const rows = await s.db.query<Record<string, number>>(Prisma.sql`
+      SELECT e.store_id,
+             (count(*) FILTER (WHERE e.kind = 'save' AND NOT e.reversed))::int AS saves,
+             (COALESCE(sum(e.delta) FILTER (WHERE e.kind = 'save' AND NOT e.reversed), 0))::int AS saved,
+             (count(*) FILTER (WHERE e.kind = 'use' AND NOT e.reversed))::int AS uses,
+             (COALESCE(-sum(e.delta) FILTER (WHERE e.kind = 'use' AND NOT e.reversed), 0))::int AS used,
+             (count(*) FILTER (WHERE e.kind IN ('save', 'transfer') AND e.delta > 0
+                 AND NOT EXISTS (SELECT 1 FROM ledger_entry p WHERE p.account_id = e.account_id AND p.id < e.id)))::int AS new_members,
+             (COALESCE(sum(e.delta) FILTER (WHERE e.kind = 'stamp_add'), 0))::int AS card_stamps
+        FROM ledger_entry e
+       WHERE e.store_id IN (${Prisma.join(stores)}) AND e.kind IN ('save', 'use', 'transfer', 'stamp_add')
+       GROUP BY e.store_id ORDER BY e.store_id`);
+    expect(slots).toEqual(rows);
+    // The use was B's: A's cancel takes it out of B's figures.
+    expect(slots.map((r) => [r.saves, r.uses, r.new_members])).toEqual([
+      [1, 0, 2],
+      [2, 0, 1],
+    ]);
   });
 });

@@ -33,11 +33,13 @@ CREATE FUNCTION "store_activity_slot"(p_at timestamptz) RETURNS timestamptz LANG
   SELECT date_bin(interval '15 minutes', p_at, timestamptz '2000-01-01 00:00:00+00');
 $$;
 
--- Adds one ledger row to its store's slot: a reversal takes its original out of the original's
--- slot. The slot's row is locked to the commit, after every lock the ledger's functions take (it
--- is written with the ledger row, their last write), so it adds no lock order of its own.
+-- Adds one ledger row to its store's slot; a reversal takes its original out of the original's
+-- store and slot. The slot's row stays locked to the commit. It is the last lock a call takes
+-- (docs/ledger.md, "The lock order"): written with the ledger row, after the store's counter, and
+-- a call writes rows of one slot at most (a transfer's two rows are of one store and time).
 CREATE FUNCTION "store_activity_count"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
+  v_store_id int := NEW.store_id;
   v_kind "EntryKind" := NEW.kind;
   v_delta int := NEW.delta;
   v_at timestamptz := NEW.created_at;
@@ -45,7 +47,8 @@ DECLARE
   v_new boolean := false;
 BEGIN
   IF v_kind = 'reversal' THEN
-    SELECT o.kind, o.delta, o.created_at, -1 INTO v_kind, v_delta, v_at, v_sign FROM ledger_entry o WHERE o.id = NEW.reverses_id;
+    SELECT o.store_id, o.kind, o.delta, o.created_at, -1 INTO v_store_id, v_kind, v_delta, v_at, v_sign
+      FROM ledger_entry o WHERE o.id = NEW.reverses_id;
   ELSIF v_kind IN ('save', 'transfer') AND v_delta > 0 THEN
     v_new := NOT EXISTS (SELECT 1 FROM ledger_entry p WHERE p.account_id = NEW.account_id AND p.id < NEW.id);
   END IF;
@@ -53,7 +56,7 @@ BEGIN
     RETURN NULL;
   END IF;
   INSERT INTO store_activity AS a (store_id, slot, saves, saved, uses, used, new_members, card_stamps)
-  VALUES (NEW.store_id, store_activity_slot(v_at),
+  VALUES (v_store_id, store_activity_slot(v_at),
           CASE WHEN v_kind = 'save' THEN v_sign ELSE 0 END, CASE WHEN v_kind = 'save' THEN v_sign * v_delta ELSE 0 END,
           CASE WHEN v_kind = 'use' THEN v_sign ELSE 0 END, CASE WHEN v_kind = 'use' THEN -v_sign * v_delta ELSE 0 END,
           v_new::int, CASE WHEN v_kind = 'stamp_add' THEN v_delta ELSE 0 END)

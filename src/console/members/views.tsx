@@ -152,7 +152,7 @@ function HistoryItem({ ctx, w, row, memberNo }: { ctx: PageContext; w: MemberWor
       </div>
       <div class="history-meta">
         <time>{row.date}</time> · <span data-testid="history-place">{row.place}</span> ·{" "}
-        <span data-testid="history-user">{row.consoleLogin ?? w.byApi}</span>
+        <span data-testid="history-user">{row.consoleLogin ?? (row.kind === "import" ? w.byOperator : w.byApi)}</span>
       </div>
       {ctx.user.role === "owner" && row.cancellable && (
         <form method="post" action={`${memberPath(memberNo)}/cancel`} class="history-cancel">

@@ -1,6 +1,7 @@
 // The customers' pages' words, and the words of a refused change that the counter shares.
 import type { EntryKind, StoreUnit } from "../../generated/prisma/enums.js";
 import type { Language } from "../../platform/i18n.js";
+import { formatNumber } from "../format.js";
 import type { PointsFailure } from "../../stampang/answers.js";
 
 /** Why a change was refused, as staff read it; every one ends saying that nothing changed. */
@@ -50,6 +51,8 @@ export interface MemberWords extends RefusalWords {
   kinds: Partial<Record<EntryKind, string>>;
   balanceAfter: (balance: number) => string;
   byApi: string;
+  /** A row of the operator's import. */
+  byOperator: string;
   cancelled: string;
   cancel: string;
   cancelLabel: (what: string, date: string) => string;
@@ -67,7 +70,7 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
   ko: {
     title: "고객",
     unit: { stamp: "스탬프", point: "포인트" },
-    amount: (n, unit) => (unit === "stamp" ? `스탬프 ${n.toLocaleString("ko-KR")}개` : `${n.toLocaleString("ko-KR")} 포인트`),
+    amount: (n, unit) => (unit === "stamp" ? `스탬프 ${formatNumber("ko", n)}개` : `${formatNumber("ko", n)} 포인트`),
     searchLabel: "고객 찾기",
     searchHelp: "휴대폰 번호, 뒷자리 4개, 또는 고객번호",
     searchSubmit: "찾기",
@@ -95,19 +98,20 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
     historyHeading: "내역",
     noHistory: "아직 내역이 없습니다.",
     kinds: { save: "적립", use: "차감", transfer: "양도", reversal: "취소", import: "이관" },
-    balanceAfter: (balance) => `잔액 ${balance.toLocaleString("ko-KR")}`,
+    balanceAfter: (balance) => `잔액 ${formatNumber("ko", balance)}`,
     byApi: "API",
+    byOperator: "운영자 이관",
     cancelled: "취소됨",
     cancel: "취소",
     cancelLabel: (what, date) => `${date} ${what} 취소`,
     newer: "최근 내역",
     older: "이전 내역",
     pageOf: (page) => `${page}쪽`,
-    saved: (n, unit, balance) => `${MEMBER_WORDS.ko.amount(n, unit)} 적립했습니다. 잔액 ${balance.toLocaleString("ko-KR")}.`,
-    used: (n, unit, balance) => `${MEMBER_WORDS.ko.amount(n, unit)} 사용했습니다. 잔액 ${balance.toLocaleString("ko-KR")}.`,
+    saved: (n, unit, balance) => `${MEMBER_WORDS.ko.amount(n, unit)} 적립했습니다. 잔액 ${formatNumber("ko", balance)}.`,
+    used: (n, unit, balance) => `${MEMBER_WORDS.ko.amount(n, unit)} 사용했습니다. 잔액 ${formatNumber("ko", balance)}.`,
     transferred: (n, unit, to, balance) =>
-      `고객 ${to}에게 ${MEMBER_WORDS.ko.amount(n, unit)} 양도했습니다. 잔액 ${balance.toLocaleString("ko-KR")}.`,
-    reversed: (balance) => `내역을 취소했습니다. 잔액 ${balance.toLocaleString("ko-KR")}.`,
+      `고객 ${to}에게 ${MEMBER_WORDS.ko.amount(n, unit)} 양도했습니다. 잔액 ${formatNumber("ko", balance)}.`,
+    reversed: (balance) => `내역을 취소했습니다. 잔액 ${formatNumber("ko", balance)}.`,
     backToSearch: "고객 찾기로",
     refusals: {
       auth_failed: "매장이 사용 중지되어 처리하지 않았습니다.",
@@ -121,7 +125,7 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
       history_not_found: "취소할 수 없는 내역입니다. 아무것도 바뀌지 않았습니다.",
     },
     insufficient: (balance, unit) =>
-      `보유 ${MEMBER_WORDS.ko.unit[unit]}가 부족합니다: 잔액 ${balance.toLocaleString("ko-KR")}. 아무것도 바뀌지 않았습니다.`,
+      `보유 ${MEMBER_WORDS.ko.unit[unit]}가 부족합니다: 잔액 ${formatNumber("ko", balance)}. 아무것도 바뀌지 않았습니다.`,
     spent: "이 적립분은 이미 사용되어 취소할 수 없습니다. 아무것도 바뀌지 않았습니다.",
     sameMember: "같은 고객에게는 양도할 수 없습니다. 아무것도 바뀌지 않았습니다.",
     badCount: "수량은 1 이상의 정수로 입력해 주세요. 아무것도 바뀌지 않았습니다.",
@@ -131,7 +135,7 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
   en: {
     title: "Customers",
     unit: { stamp: "stamps", point: "points" },
-    amount: (n, unit) => `${n.toLocaleString("en-US")} ${unit === "stamp" ? (n === 1 ? "stamp" : "stamps") : n === 1 ? "point" : "points"}`,
+    amount: (n, unit) => `${formatNumber("en", n)} ${unit === "stamp" ? (n === 1 ? "stamp" : "stamps") : n === 1 ? "point" : "points"}`,
     searchLabel: "Find a customer",
     searchHelp: "Phone number, its last 4 digits, or member number",
     searchSubmit: "Find",
@@ -159,19 +163,20 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
     historyHeading: "History",
     noHistory: "No history yet.",
     kinds: { save: "Saved", use: "Used", transfer: "Transfer", reversal: "Cancel", import: "Imported" },
-    balanceAfter: (balance) => `balance ${balance.toLocaleString("en-US")}`,
+    balanceAfter: (balance) => `balance ${formatNumber("en", balance)}`,
     byApi: "API",
+    byOperator: "operator's import",
     cancelled: "cancelled",
     cancel: "Cancel",
     cancelLabel: (what, date) => `Cancel ${what} of ${date}`,
     newer: "Newer",
     older: "Older",
     pageOf: (page) => `page ${page}`,
-    saved: (n, unit, balance) => `Saved ${MEMBER_WORDS.en.amount(n, unit)}. Balance ${balance.toLocaleString("en-US")}.`,
-    used: (n, unit, balance) => `Used ${MEMBER_WORDS.en.amount(n, unit)}. Balance ${balance.toLocaleString("en-US")}.`,
+    saved: (n, unit, balance) => `Saved ${MEMBER_WORDS.en.amount(n, unit)}. Balance ${formatNumber("en", balance)}.`,
+    used: (n, unit, balance) => `Used ${MEMBER_WORDS.en.amount(n, unit)}. Balance ${formatNumber("en", balance)}.`,
     transferred: (n, unit, to, balance) =>
-      `Gave ${MEMBER_WORDS.en.amount(n, unit)} to customer ${to}. Balance ${balance.toLocaleString("en-US")}.`,
-    reversed: (balance) => `The row is cancelled. Balance ${balance.toLocaleString("en-US")}.`,
+      `Gave ${MEMBER_WORDS.en.amount(n, unit)} to customer ${to}. Balance ${formatNumber("en", balance)}.`,
+    reversed: (balance) => `The row is cancelled. Balance ${formatNumber("en", balance)}.`,
     backToSearch: "Find a customer",
     refusals: {
       auth_failed: "This store is not active: nothing was changed.",
@@ -185,7 +190,7 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
       history_not_found: "This row cannot be cancelled: nothing was changed.",
     },
     insufficient: (balance, unit) =>
-      `Not enough ${MEMBER_WORDS.en.unit[unit]}: the balance is ${balance.toLocaleString("en-US")}. Nothing was changed.`,
+      `Not enough ${MEMBER_WORDS.en.unit[unit]}: the balance is ${formatNumber("en", balance)}. Nothing was changed.`,
     spent: "The stamps of this save were used since: it cannot be cancelled. Nothing was changed.",
     sameMember: "A customer cannot give to themselves: nothing was changed.",
     badCount: "Type a count: a whole number of 1 or more. Nothing was changed.",

@@ -1,18 +1,20 @@
 // `/console`, the start page: what the user's store did today (saves, uses, new customers, card
 // stamps added; the day in TIME_ZONE) and a chart of the last 30 days' saves and uses.
 import type { FastifyPluginAsync } from "fastify";
+import type { Language } from "../../platform/i18n.js";
 import type { ConsoleDeps } from "../deps.js";
+import { formatNumber } from "../format.js";
 import { pageContext, sendPage } from "../page.js";
 import { DayChart } from "./chart.js";
 import { TodayService, type DayFigures } from "./service.js";
 import { TODAY_WORDS, type TodayWords } from "./words.js";
 
-function Figure({ label, value, testId, detail }: { label: string; value: number; testId: string; detail?: string }) {
+function Figure({ lang, label, value, testId, detail }: { lang: Language; label: string; value: number; testId: string; detail?: string }) {
   return (
     <div class="figure">
       <dt>{label}</dt>
       <dd>
-        <strong data-testid={testId}>{value.toLocaleString("en-US")}</strong>
+        <strong data-testid={testId}>{formatNumber(lang, value)}</strong>
         {detail && <small>{detail}</small>}
       </dd>
     </div>
@@ -63,10 +65,10 @@ export const todayRoutes =
             <section aria-label={w.figuresLabel(f.day)}>
               <p class="help">{f.day}</p>
               <dl class="figures">
-                <Figure label={w.saves} value={f.saves} testId="today-saves" detail={w.amount(f.saved)} />
-                <Figure label={w.uses} value={f.uses} testId="today-uses" detail={w.amount(f.used)} />
-                <Figure label={w.newMembers} value={f.newMembers} testId="today-new-members" />
-                <Figure label={w.cardStamps} value={f.cardStamps} testId="today-card-stamps" />
+                <Figure lang={ctx.lang} label={w.saves} value={f.saves} testId="today-saves" detail={w.amount(f.saved)} />
+                <Figure lang={ctx.lang} label={w.uses} value={f.uses} testId="today-uses" detail={w.amount(f.used)} />
+                <Figure lang={ctx.lang} label={w.newMembers} value={f.newMembers} testId="today-new-members" />
+                <Figure lang={ctx.lang} label={w.cardStamps} value={f.cardStamps} testId="today-card-stamps" />
               </dl>
             </section>
             <section class="panel" aria-labelledby="chart-heading">

@@ -1,5 +1,6 @@
 // The start page's words.
 import type { Language } from "../../platform/i18n.js";
+import { formatNumber } from "../format.js";
 
 export interface TodayWords {
   title: string;
@@ -24,7 +25,7 @@ export const TODAY_WORDS: Record<Language, TodayWords> = {
     uses: "사용",
     newMembers: "신규 고객",
     cardStamps: "카드 스탬프",
-    amount: (n) => `합계 ${n.toLocaleString("ko-KR")}`,
+    amount: (n) => `합계 ${formatNumber("ko", n)}`,
     chartHeading: "최근 30일",
     chartLabel: (from, to) => `${from}부터 ${to}까지 하루별 적립과 사용 건수`,
     series: ["적립", "사용"],
@@ -38,7 +39,7 @@ export const TODAY_WORDS: Record<Language, TodayWords> = {
     uses: "Uses",
     newMembers: "New customers",
     cardStamps: "Card stamps",
-    amount: (n) => `total ${n.toLocaleString("en-US")}`,
+    amount: (n) => `total ${formatNumber("en", n)}`,
     chartHeading: "Last 30 days",
     chartLabel: (from, to) => `Saves and uses per day from ${from} to ${to}`,
     series: ["Saves", "Uses"],

@@ -1,5 +1,5 @@
 // The stamp page's style sheet and the default stamp image, kept in the code so that the built
-// server (dist/) carries them without a copy step. Served under /static/ (src/vivoldi/page/routes.ts).
+// server (dist/) carries them without a copy step. Served under /static/ (src/vivoldi/page/routes.tsx).
 
 /** The default `stampImgUrl`: a red rubber stamp with a star. */
 export const STAMP_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img" aria-label="stamp">

@@ -6,6 +6,7 @@
 // cannot post twice; refused ones show the form again with why.
 import { unreachable } from "../../platform/errors.js";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { VNode } from "preact";
 import cookie from "@fastify/cookie";
 import csrf from "@fastify/csrf-protection";
 import { z } from "zod";
@@ -16,7 +17,8 @@ import { minutesLeft, PAGE_MAX_FAILURES, type GuessCount } from "./throttle.js";
 import { PAGE_CSS, STAMP_SVG } from "./assets.js";
 import { WORDS, type Words } from "./i18n.js";
 import { pickLanguage } from "../../platform/i18n.js";
-import { cardPage, notice, pinPage, STYLE_SHEET_PATH, type Message } from "./views.js";
+import { HTML_HEADERS, renderDocument } from "../../platform/page.js";
+import { CardPage, Notice, PinPage, STYLE_SHEET_PATH, type Message } from "./views.js";
 
 export interface StampPageDeps {
   pages: StampPageService;
@@ -53,13 +55,8 @@ const words = (request: FastifyRequest) => {
 
 const pagePath = (code: string) => `${STAMP_PAGE_PATH}${code}`;
 
-function sendHtml(reply: FastifyReply, status: number, body: string) {
-  return reply
-    .code(status)
-    .header("content-type", "text/html; charset=utf-8")
-    .header("cache-control", "no-store")
-    .header("vary", "Accept-Language, Cookie")
-    .send(body);
+function sendHtml(reply: FastifyReply, status: number, page: VNode) {
+  return reply.code(status).headers(HTML_HEADERS).send(renderDocument(page));
 }
 
 /** Why a guess was refused, and the status to answer with. */
@@ -84,9 +81,19 @@ const answerPageError: AnswerError = (err, request) => {
   if (isClientError(err)) {
     const expired = err.statusCode === 403;
     const [title, text] = expired ? [w.formExpiredTitle, w.formExpired] : [w.errorTitle, w.errorText];
-    return { status: err.statusCode!, body: notice(lang, title, text, back), headers, expected: true };
+    return {
+      status: err.statusCode!,
+      body: renderDocument(<Notice lang={lang} title={title} text={text} link={back} />),
+      headers,
+      expected: true,
+    };
   }
-  return { status: 500, body: notice(lang, w.errorTitle, w.errorText, back), headers, expected: false };
+  return {
+    status: 500,
+    body: renderDocument(<Notice lang={lang} title={w.errorTitle} text={w.errorText} link={back} />),
+    headers,
+    expected: false,
+  };
 };
 
 export const stampPageRoutes =
@@ -113,7 +120,7 @@ export const stampPageRoutes =
       const page = PAGE_CODE.test(code) ? await pages.find(code) : null;
       if (!page) {
         const { lang, w } = words(request);
-        await sendHtml(reply, 404, notice(lang, w.notFoundTitle, w.notFoundText));
+        await sendHtml(reply, 404, <Notice lang={lang} title={w.notFoundTitle} text={w.notFoundText} />);
       }
       return page;
     };
@@ -142,29 +149,36 @@ export const stampPageRoutes =
     const showPin = (request: FastifyRequest, reply: FastifyReply, page: PageStamp, status: number, message: Message | null) => {
       const { lang, w } = words(request);
       const mode = page.pinHash === null ? "set" : "enter";
-      const body = pinPage({ lang, w, mode, action: `${pagePath(page.pageCode)}/pin`, csrfToken: csrfToken(request, reply), message });
-      return sendHtml(reply, status, body);
+      const action = `${pagePath(page.pageCode)}/pin`;
+      return sendHtml(
+        reply,
+        status,
+        <PinPage lang={lang} w={w} mode={mode} action={action} csrfToken={csrfToken(request, reply)} message={message} />,
+      );
     };
 
     const showCard = async (request: FastifyRequest, reply: FastifyReply, page: PageStamp, status: number, message: Message | null) => {
       const { lang, w } = words(request);
       const shown = await pages.read(page);
-      if (!shown) return sendHtml(reply, 404, notice(lang, w.notFoundTitle, w.notFoundText));
+      if (!shown) return sendHtml(reply, 404, <Notice lang={lang} title={w.notFoundTitle} text={w.notFoundText} />);
       const { stamp, unusable } = shown;
       const onsite = stamp.onsiteYn === "Y" && unusable === null && stamp.stamps < stamp.maxStamps;
       // The default image from where the page itself came from (PUBLIC_BASE_URL may name another host).
       const imageSrc = stamp.stampImgUrl === deps.publicBaseUrl + DEFAULT_STAMP_IMAGE_PATH ? DEFAULT_STAMP_IMAGE_PATH : stamp.stampImgUrl;
-      const body = cardPage({
-        lang,
-        w,
-        stamp,
-        unusable,
-        imageSrc,
-        onsiteAction: onsite ? `${pagePath(page.pageCode)}/onsite` : null,
-        csrfToken: csrfToken(request, reply),
-        message,
-      });
-      return sendHtml(reply, status, body);
+      return sendHtml(
+        reply,
+        status,
+        <CardPage
+          lang={lang}
+          w={w}
+          stamp={stamp}
+          unusable={unusable}
+          imageSrc={imageSrc}
+          onsiteAction={onsite ? `${pagePath(page.pageCode)}/onsite` : null}
+          csrfToken={csrfToken(request, reply)}
+          message={message}
+        />,
+      );
     };
 
     app.get(DEFAULT_STAMP_IMAGE_PATH, { schema: { hide: true } }, (_request, reply) =>

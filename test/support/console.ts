@@ -1,8 +1,11 @@
 // The store console in tests: console users made through the service (as `stampd user create`
 // makes them), and logging in through the real login page.
 import { randomBytes } from "node:crypto";
-import type { Page } from "playwright-core";
-import type { TestServer } from "./server.js";
+import { afterAll, beforeAll, describe } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { startTestServer, type TestServer } from "./server.js";
+import { hasChromium, launchChromium } from "./browser.js";
+import { phonePages } from "./phones.js";
 
 export interface Credentials {
   login: string;
@@ -22,4 +25,31 @@ export async function logIn(page: Page, baseUrl: string, login: string, password
   await page.getByTestId("login-id").fill(login);
   await page.getByTestId("login-password").fill(password);
   await Promise.all([page.waitForURL((url) => url.pathname !== "/console/login"), page.getByTestId("login-submit").click()]);
+}
+
+/**
+ * A browser test file's server and Chromium, started before its tests and stopped after them;
+ * `describeInBrowser` skips its tests where there is no Chromium (and then nothing is started).
+ */
+export function serverWithBrowser() {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (!hasChromium()) return;
+    server = await startTestServer();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  return {
+    describeInBrowser: describe.skipIf(!hasChromium()),
+    /** The running server (in a test). */
+    get s(): TestServer {
+      return server!;
+    },
+    /** A new phone-sized page, in a profile of its own. */
+    newPhone: phonePages(() => browser!),
+  };
 }

@@ -2,17 +2,14 @@
 // phone-sized screen: a card issued to a customer by phone, stamped and redeemed at the counter,
 // each stamp with its QR code; card templates created, edited and deactivated by the owner. What
 // the pages did is read back through the stamp API and the ledger.
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { hasChromium } from "./support/browser.js";
-import { consoleBed, consoleUser, logIn } from "./support/console.js";
+import { consoleUser, logIn, serverWithBrowser } from "./support/console.js";
 import { dayFromToday, stampClient } from "./support/stamp-client.js";
 import { qrSvg } from "../src/console/cards/qr.js";
 
-const describeInBrowser = describe.skipIf(!hasChromium());
-
-const bed = consoleBed();
-const { newPage } = bed;
+const bed = serverWithBrowser();
+const { describeInBrowser, newPhone: newPage } = bed;
 let phoneSeq = 0;
 /** A mobile number of its own per customer (the PostgreSQL leg shares one server). */
 const newPhone = () => `010-5${String(process.pid % 1000).padStart(3, "0")}-${String(phoneSeq++).padStart(4, "0")}`;

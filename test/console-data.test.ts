@@ -3,15 +3,12 @@
 // customer list, sees its dry run and every wrong line, confirms a good one, and downloads the
 // exports; staff are refused. What was imported is read back through the OPEN API.
 import { readFile } from "node:fs/promises";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { hasChromium } from "./support/browser.js";
-import { consoleBed, consoleUser, logIn } from "./support/console.js";
+import { consoleUser, logIn, serverWithBrowser } from "./support/console.js";
 
-const describeInBrowser = describe.skipIf(!hasChromium());
-
-const bed = consoleBed();
-const { newPage } = bed;
+const bed = serverWithBrowser();
+const { describeInBrowser, newPhone: newPage } = bed;
 let phoneSeq = 0;
 /** A mobile number of its own per customer (the PostgreSQL leg shares one server). */
 const newPhone = () => `010-6${String(process.pid % 1000).padStart(3, "0")}-${String(phoneSeq++).padStart(4, "0")}`;
@@ -43,7 +40,7 @@ const figures = async (page: Page) =>
   Object.fromEntries(
     await page
       .getByTestId("import-preview")
-      .locator("dd[data-figure]")
+      .locator("[data-figure]")
       .evaluateAll((dds) => dds.map((d) => [d.getAttribute("data-figure"), d.textContent])),
   );
 

@@ -13,6 +13,8 @@ import { LAYOUT_WORDS } from "./words.js";
 import { CONSOLE_CSS } from "./assets/style.js";
 import { LOGIN_PATH, loginRoutes, sessionToken } from "./login/routes.js";
 import { todayRoutes } from "./today/routes.js";
+import { counterRoutes } from "./counter/routes.js";
+import { memberRoutes } from "./members/routes.js";
 import { settingsRoutes } from "./settings/routes.js";
 import { cardRoutes } from "./cards/routes.js";
 import { dataRoutes } from "./data/routes.js";
@@ -112,5 +114,6 @@ export const consoleRoutes =
       reply.header("content-type", "text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(CONSOLE_CSS),
     );
 
-    for (const area of [loginRoutes, todayRoutes, cardRoutes, dataRoutes, settingsRoutes]) await app.register(area(deps));
+    for (const area of [loginRoutes, todayRoutes, counterRoutes, memberRoutes, cardRoutes, dataRoutes, settingsRoutes])
+      await app.register(area(deps));
   };

@@ -8,6 +8,8 @@ import type { MemberRef } from "../ledger/types.js";
 import { nulPath, recordId, wholeNumber } from "../platform/input.js";
 import { PointsError } from "./answers.js";
 import { isParamsBody } from "../platform/wire.js";
+import { digest } from "../platform/secrets.js";
+import type { Caller } from "./service.js";
 
 const scalar = z.union([z.string(), z.number()]);
 
@@ -50,17 +52,12 @@ export function checkWire(wire: z.ZodType, body: unknown, p: WireParams): void {
   if (!checked.success) throw new PointsError("invalid_param", String(checked.error.issues[0]!.path[0] ?? "body"));
 }
 
-export interface Caller {
-  storeId: number;
-  authCode: string;
-}
-
 /** The store's credentials, or null when they are missing or malformed (AUTH_FAILED). */
 export function parseCaller(p: WireParams): Caller | null {
   const id = recordId.safeParse(p.id);
   const code = p.auth_code;
   if (!id.success || typeof code !== "string" || code === "") return null;
-  return { storeId: id.data, authCode: code };
+  return { storeId: id.data, authCodeHash: digest(code) };
 }
 
 const str = (v: unknown) => (typeof v === "number" ? String(v) : typeof v === "string" ? v : undefined);

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { FastifyRequest } from "fastify";
 import type { PhonePolicy } from "../platform/phone.js";
 import { z } from "zod";
-import type { PointsService } from "./service.js";
+import type { Caller, PointsService } from "./service.js";
 import { answerOpenError, FAILURE_CODES, FAILURE_TABLE, OK_CODE, PointsError } from "./answers.js";
 import { acceptEmptyJson, paramsOf } from "../platform/wire.js";
 import { noteAnswer } from "../platform/plugins/api-answer.js";
@@ -24,7 +24,6 @@ import {
   parsePage,
   parseReceiver,
   transferWire,
-  type Caller,
   type WireParams,
 } from "./params.js";
 

@@ -3,8 +3,9 @@
 // database (authentication, the daily limit, the count ceiling of the store's unit, the balance)
 // is checked by the ledger's one function call that does the work (src/ledger/points.ts), and
 // its status answers through STATUS_ANSWERS: a refusal comes back as a PointsError. The service
-// counts the changes applied and wakes the webhook worker; the ledger knows neither.
-import type { Sql } from "../platform/db/client.js";
+// counts the changes applied and wakes the webhook worker; the ledger knows neither. The console
+// calls it too, as one of its users (Caller.consoleLogin): the same rules, the same functions.
+import type { Database, Sql } from "../platform/db/client.js";
 import {
   changeBalance,
   openApiGate,
@@ -16,11 +17,22 @@ import {
   type StoreCaller,
 } from "../ledger/points.js";
 import type { MemberRef } from "../ledger/types.js";
+import { asConsoleUser } from "../ledger/actor.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
 import { ledgerWrites, rateLimitRejections } from "../platform/metrics.js";
 import { digest } from "../platform/secrets.js";
 import { PointsError, STATUS_ANSWERS, type PointsStatus } from "./answers.js";
-import type { Caller } from "./params.js";
+
+/**
+ * Who calls: a store, by its id and the SHA-256 of its auth code (the OPEN API digests the code
+ * it is sent; the console, which never knows the code, reads the store's hash).
+ */
+export interface Caller {
+  storeId: number;
+  authCodeHash: string;
+  /** A console user's login: the change runs as that user (src/ledger/actor.ts), its rows carrying it. */
+  consoleLogin?: string;
+}
 
 export interface Change {
   member: MemberRef;
@@ -53,7 +65,7 @@ export class PointsService {
   private readonly ceilings: { stamp: number; point: number };
 
   constructor(
-    private readonly db: Sql,
+    private readonly db: Database,
     private readonly config: PointsConfig,
     /** Rung after a change that queued a webhook event commits. */
     private readonly webhooks: WebhookNudge,
@@ -95,41 +107,52 @@ export class PointsService {
     caller: Caller,
     t: TransferRequest,
   ): Promise<{ memberNo: number; balance: number; to: { memberNo: number; balance: number } }> {
-    const out = await transfer(this.db, {
-      caller: this.storeCaller(caller),
-      ceilings: this.ceilings,
-      giver: t.member,
-      receiver: t.to,
-      count: t.count,
-      idempotency: idempotency(t.idempotencyKey, "transfer", t.member, t.to, t.count),
-    });
+    const out = await this.write(caller, (sql) =>
+      transfer(sql, {
+        caller: this.storeCaller(caller),
+        ceilings: this.ceilings,
+        giver: t.member,
+        receiver: t.to,
+        count: t.count,
+        idempotency: idempotency(t.idempotencyKey, "transfer", t.member, t.to, t.count),
+      }),
+    );
     this.settleChange(out, "transfer");
     return { memberNo: out.member_no!, balance: out.balance!, to: { memberNo: out.to_member_no!, balance: out.to_balance! } };
   }
 
   /** Reverses one save or use of the member in the store's pool. */
   async cancel(caller: Caller, c: CancelRequest): Promise<{ memberNo: number; balance: number }> {
-    const out = await reverse(this.db, {
-      caller: this.storeCaller(caller),
-      member: c.member,
-      entryId: c.historyId,
-      idempotency: idempotency(c.idempotencyKey, "cancel", c.member, c.historyId),
-    });
+    const out = await this.write(caller, (sql) =>
+      reverse(sql, {
+        caller: this.storeCaller(caller),
+        member: c.member,
+        entryId: c.historyId,
+        idempotency: idempotency(c.idempotencyKey, "cancel", c.member, c.historyId),
+      }),
+    );
     this.settleChange(out, "reversal");
     return { memberNo: out.member_no!, balance: out.balance! };
   }
 
   private async change(caller: Caller, c: Change, kind: "save" | "use"): Promise<{ memberNo: number; balance: number }> {
-    const out = await changeBalance(this.db, {
-      caller: this.storeCaller(caller),
-      ceilings: this.ceilings,
-      member: c.member,
-      delta: kind === "save" ? c.count : -c.count,
-      register: kind === "save",
-      idempotency: idempotency(c.idempotencyKey, kind, c.member, c.count),
-    });
+    const out = await this.write(caller, (sql) =>
+      changeBalance(sql, {
+        caller: this.storeCaller(caller),
+        ceilings: this.ceilings,
+        member: c.member,
+        delta: kind === "save" ? c.count : -c.count,
+        register: kind === "save",
+        idempotency: idempotency(c.idempotencyKey, kind, c.member, c.count),
+      }),
+    );
     this.settleChange(out, kind);
     return { memberNo: out.member_no!, balance: out.balance! };
+  }
+
+  /** Runs a change's ledger call: as the console user when there is one, so that its rows carry the login. */
+  private write<T>(caller: Caller, call: (sql: Sql) => Promise<T>): Promise<T> {
+    return caller.consoleLogin === undefined ? call(this.db) : asConsoleUser(this.db, caller.consoleLogin, call);
   }
 
   /** Answers a change's status; an applied change is counted and, when it queued an event, wakes the worker. */
@@ -141,7 +164,7 @@ export class PointsService {
   }
 
   private storeCaller(caller: Caller): StoreCaller {
-    return { storeId: caller.storeId, authCodeHash: digest(caller.authCode), timeZone: this.config.timeZone };
+    return { storeId: caller.storeId, authCodeHash: caller.authCodeHash, timeZone: this.config.timeZone };
   }
 }
 

@@ -1,7 +1,7 @@
 // The store console in tests: console users made through the service (as `stampd user create`
 // makes them), and logging in through the real login page.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, describe } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { startTestServer, type TestServer } from "./server.js";
 import { hasChromium, launchChromium } from "./browser.js";
@@ -27,26 +27,29 @@ export async function logIn(page: Page, baseUrl: string, login: string, password
   await Promise.all([page.waitForURL((url) => url.pathname !== "/console/login"), page.getByTestId("login-submit").click()]);
 }
 
-/** A browser test file's server, and its phone pages (each a new profile) in headless Chromium. */
-export interface ConsoleBed {
-  /** Set before the file's tests, on a fresh database. */
-  s: TestServer;
-  newPage: (locale?: string) => Promise<Page>;
-}
-
-/** Starts the server and Chromium before the file's tests (neither without Chromium) and stops them after. */
-export function consoleBed(): ConsoleBed {
+/**
+ * A browser test file's server and Chromium, started before its tests and stopped after them;
+ * `describeInBrowser` skips its tests where there is no Chromium (and then nothing is started).
+ */
+export function serverWithBrowser() {
+  let server: TestServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
     if (!hasChromium()) return;
-    bed.s = await startTestServer();
+    server = await startTestServer();
     browser = await launchChromium();
   });
-  // Registered before the pages' own hook: the pages close first, then the browser and the server.
   afterAll(async () => {
     await browser?.close();
-    await bed.s?.stop();
+    await server?.stop();
   });
-  const bed = { newPage: phonePages(() => browser!) } as ConsoleBed;
-  return bed;
+  return {
+    describeInBrowser: describe.skipIf(!hasChromium()),
+    /** The running server (in a test). */
+    get s(): TestServer {
+      return server!;
+    },
+    /** A new phone-sized page, in a profile of its own. */
+    newPhone: phonePages(() => browser!),
+  };
 }

@@ -31,8 +31,52 @@ td.number,th.number{text-align:right;font-variant-numeric:tabular-nums}
 .table-scroll{overflow-x:auto}
 .secret{font:1.25rem/1.4 ui-monospace,monospace;word-break:break-all;background:#fff4e5;padding:.75rem;border-radius:.5rem}
 .login{max-width:24rem;margin:2rem auto}
-.help{margin:-.75rem 0 1rem;font-size:.875rem;color:#57606a}
-.field-error{margin:-.75rem 0 1rem;font-size:.875rem;color:#a40e26}
+[hidden]{display:none!important}
+.help{margin:-.5rem 0 1rem;color:#57606a;font-size:.875rem}
+.field-row{display:flex;gap:.5rem;margin:0 0 1rem}
+.field-row input{flex:1;margin:0}
+.field-row+.help{margin-top:-.5rem}
+button.wide{display:block;width:100%;min-height:3.5rem;font-size:1.25rem}
+summary{cursor:pointer;padding:.5rem 0}
+summary:focus-visible{outline:3px solid #0969da;outline-offset:2px}
+.counter-phone{font-size:1.75rem;letter-spacing:.04em;text-align:center;font-variant-numeric:tabular-nums}
+.pad{display:grid;grid-template-columns:repeat(3,1fr);gap:.5rem;margin:0 0 1rem}
+.pad button{min-height:3.75rem;padding:.5rem;font-size:1.75rem;font-variant-numeric:tabular-nums}
+.count-row{display:flex;gap:.5rem;margin:0 0 1rem}
+.count-row input{flex:1;margin:0;text-align:center;font-size:1.5rem}
+.count-row button{min-width:3.5rem;font-size:1.5rem;padding:.5rem}
+.member-phone{margin:0;font-size:1.25rem;font-weight:600;font-variant-numeric:tabular-nums}
+.big-balance{display:flex;flex-wrap:wrap;align-items:baseline;gap:.5rem;margin:.25rem 0}
+.big-balance strong{font-size:3.5rem;line-height:1.1;font-variant-numeric:tabular-nums}
+.big-balance .label{font-weight:600}
+.members,.history{list-style:none;margin:0;padding:0}
+.members a{display:grid;grid-template-columns:1fr auto;gap:.125rem .75rem;margin:0 0 .5rem;padding:.75rem 1rem;background:#fff;border:1px solid #d0d7de;border-radius:.75rem;color:inherit;text-decoration:none}
+.members .member-no,.members .member-visit{color:#57606a;font-size:.875rem}
+.change-forms{display:grid;grid-template-columns:1fr 1fr;gap:0 1rem}
+.change input{text-align:center;font-size:1.25rem}
+.history li{display:grid;grid-template-columns:1fr auto;gap:.25rem .5rem;padding:.75rem 0;border-bottom:1px solid #d0d7de}
+.history-main{display:flex;flex-wrap:wrap;align-items:baseline;gap:.5rem}
+.history-meta{grid-column:1;color:#57606a;font-size:.875rem}
+.history-cancel{grid-column:2;grid-row:1/span 2;align-self:center;margin:0}
+.delta{font-variant-numeric:tabular-nums}
+.delta.minus{color:#a40e26}
+.badge{padding:0 .5rem;border-radius:1rem;background:#eaeef2;font-size:.75rem}
+.pager{display:flex;justify-content:space-between;gap:.5rem}
+.figures{display:grid;grid-template-columns:repeat(2,1fr);gap:.5rem;margin:0 0 1rem}
+.figure{padding:.75rem;background:#fff;border:1px solid #d0d7de;border-radius:.75rem}
+.figure dt{color:#57606a;font-size:.875rem}
+.figure dd{margin:0}
+.figure strong{display:block;font-size:2rem;line-height:1.2;font-variant-numeric:tabular-nums}
+.figure small{color:#57606a}
+.chart{display:block;width:100%;max-width:36rem;height:auto}
+.chart .axis{stroke:#8c959f}
+.chart .grid{stroke:#d0d7de;stroke-dasharray:4 4}
+.chart .tick{fill:#57606a;font-size:11px}
+.series-0{fill:#d9472b;background:#d9472b}
+.series-1{fill:#2f4858;background:#2f4858}
+.legend{display:flex;gap:1rem;margin:.5rem 0;padding:0;list-style:none}
+.swatch{display:inline-block;width:.875rem;height:.875rem;border-radius:.2rem;vertical-align:-.1rem}
+.field-error{margin:-.5rem 0 1rem;font-size:.875rem;color:#a40e26}
 input[aria-invalid=true]{border-color:#a40e26}
 details>summary{cursor:pointer;font-weight:600;min-height:2.75rem;padding:.5rem 0}
 .notice{padding:.75rem 1rem;border-radius:.5rem;background:#fff4e5}
@@ -52,9 +96,5 @@ details>summary{cursor:pointer;font-weight:600;min-height:2.75rem;padding:.5rem 
 .url{font:.75rem/1.4 ui-monospace,monospace;word-break:break-all;color:#57606a}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.5rem}
 .search{margin:0 0 1rem}
-.figures{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:.5rem;margin:0 0 1rem}
-.figures div{background:#f6f8fa;border-radius:.5rem;padding:.5rem .75rem}
-.figures dt{font-size:.875rem;color:#57606a}
-.figures dd{margin:0;font-size:1.5rem;font-weight:700;font-variant-numeric:tabular-nums}
-@media (min-width:48rem){main{padding:1.5rem 2rem}}
+@media (min-width:48rem){main{padding:1.5rem 2rem}.figures{grid-template-columns:repeat(4,1fr)}}
 `;

@@ -9,7 +9,7 @@ import { displayPhone, normalizeMobile } from "../../platform/phone.js";
 import { CARD_RULES } from "../../vivoldi/cards.js";
 import type { ConsoleActor } from "../../vivoldi/service.js";
 import type { Access, ConsoleDeps } from "../deps.js";
-import { anyPageContext, CsrfField, flash, pageContext, sendPage, type Message, type PageContext } from "../page.js";
+import { CsrfField, flash, pageContext, sendPage, type Message, type PageContext } from "../page.js";
 import { qrSvg } from "./qr.js";
 import {
   CardForm,
@@ -27,6 +27,7 @@ import {
 } from "./views.js";
 import { CARD_FORM_FIELDS, CARD_WORDS, type CardFormField, type CardWords } from "./words.js";
 import { badRequest } from "../requests.js";
+import { dayIn } from "../format.js";
 
 /** The newest stamps a card's page lists (each with its QR code); others are found by phone. */
 const STAMPS_SHOWN = 20;
@@ -64,9 +65,6 @@ const issueForm = z.object({
 
 const digitsOf = (q: string) => q.replace(/\D/g, "");
 
-/** The store's calendar day, YYYY-MM-DD. */
-const dayIn = (timeZone: string, at: Date) => new Intl.DateTimeFormat("en-CA", { timeZone }).format(at);
-
 /** A card form's values as typed, each a string (what a refused form shows again). */
 function draftFrom(body: unknown): CardDraft {
   const fields = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
@@ -97,8 +95,7 @@ export const cardRoutes =
     const showCards = async (request: FastifyRequest, reply: FastifyReply, refused?: { draft: CardDraft; wrong: CardFormField[] }) => {
       const { ctx, w } = words(request, reply);
       const cards = await deps.cards.list(ctx.user.storeId);
-      // On the page's own context (pageContext answers a copy): the layout shows it.
-      if (refused) anyPageContext(request, reply).message = { kind: "error", text: w.checkFields };
+      if (refused) ctx.message = { kind: "error", text: w.checkFields };
       return sendPage(request, reply, {
         title: w.title,
         status: refused ? 400 : 200,
@@ -137,8 +134,7 @@ export const cardRoutes =
       const phoneDigits = digitsOf(q) || undefined;
       const stamps = await deps.stamps.listOfStore(ctx.user.storeId, { cardIdx, phoneDigits, limit: STAMPS_SHOWN });
       const today = dayIn(deps.timeZone, deps.clock());
-      // On the page's own context (pageContext answers a copy): the layout shows it.
-      if (refused) anyPageContext(request, reply).message = { kind: "error", text: w.checkFields };
+      if (refused) ctx.message = { kind: "error", text: w.checkFields };
       return sendPage(request, reply, {
         title: card.cardNm,
         status: refused ? 400 : 200,

@@ -11,6 +11,8 @@ import { ConflictError, InvalidArgumentError } from "../../platform/errors.js";
 import type { ConsoleDeps } from "../deps.js";
 import { CONSOLE_PATH, CsrfField, flash, pageContext, sendPage, type PageContext } from "../page.js";
 import { badRequest } from "../requests.js";
+import { formatNumber } from "../format.js";
+import type { Language } from "../../platform/i18n.js";
 import { DATA_WORDS, type DataWords } from "./words.js";
 
 const DATA_PATH = `${CONSOLE_PATH}/data`;
@@ -99,14 +101,16 @@ function Exports({ w }: { w: DataWords }) {
 }
 
 /** The dry run's summary, as a list of its figures. */
-function Summary({ w, summary }: { w: DataWords; summary: ImportSummary }) {
+function Summary({ lang, w, summary }: { lang: Language; w: DataWords; summary: ImportSummary }) {
   const figures = Object.keys(w.summary) as (keyof DataWords["summary"])[];
   return (
     <dl class="figures">
       {figures.map((k) => (
-        <div key={k}>
+        <div key={k} class="figure">
           <dt>{w.summary[k]}</dt>
-          <dd data-figure={k}>{summary[k].toLocaleString("en-US")}</dd>
+          <dd>
+            <strong data-figure={k}>{formatNumber(lang, summary[k])}</strong>
+          </dd>
         </div>
       ))}
     </dl>
@@ -178,7 +182,7 @@ export const dataRoutes =
               <WrongLines w={w} errors={p.result.errors} />
             ) : (
               <>
-                <Summary w={w} summary={p.result.summary} />
+                <Summary lang={ctx.lang} w={w} summary={p.result.summary} />
                 <p>{w.readyToImport}</p>
                 <form method="post" action={`${DATA_PATH}/import/confirm`}>
                   <CsrfField csrf={ctx.csrf} />

@@ -12,6 +12,7 @@ import { WebhookService } from "./webhooks/service.js";
 import { WebhookNudge } from "./webhooks/nudge.js";
 import { ImportService } from "./import-export/import.js";
 import { ExportService } from "./import-export/export.js";
+import { ImportUploads } from "./import-export/uploads.js";
 import { exportSource } from "./import-export/export-source.js";
 import { ConsoleUserService } from "./console/users/service.js";
 import { ConsoleSessionService } from "./console/users/sessions.js";
@@ -28,6 +29,8 @@ export interface Services {
   /** Rung by services after a change that may have queued a webhook event (the worker listens). */
   webhookNudge: WebhookNudge;
   imports: ImportService;
+  /** Files of the console's import between their dry run and their confirmation. */
+  importUploads: ImportUploads;
   consoleUsers: ConsoleUserService;
   consoleSessions: ConsoleSessionService;
   verify: () => ReturnType<typeof verifyLedger>;
@@ -36,10 +39,11 @@ export interface Services {
 /** Lines of an import file per call of its ledger function. */
 const IMPORT_BATCH_LINES = 1000;
 
-/** `clock`: the time of the console's logins and sessions (tests move it instead of waiting). */
+/** `clock`: the time of the console's logins, sessions and uploads (tests move it instead of waiting). */
 export function createServices(db: Database, config: Config, clock: () => Date = () => new Date()): Services {
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
   const webhookNudge = new WebhookNudge();
+  const phones = { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN };
   const stamps = new StampService(db, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }, webhookNudge);
   return {
     stores,
@@ -47,19 +51,20 @@ export function createServices(db: Database, config: Config, clock: () => Date =
     stamps,
     stampPages: new StampPageService(db.prisma, stamps),
     apiKeys: new ApiKeyService(db.prisma, stores),
-    cards: new CardService(db.prisma, stores),
+    cards: new CardService(db, stores),
     webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
     exports: new ExportService(exportSource(db), {
-      phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN },
+      phones,
       timeZone: config.TIME_ZONE,
     }),
     webhookNudge,
     imports: new ImportService({
       db,
-      phones: { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN },
+      phones,
       timeZone: config.TIME_ZONE,
       batchSize: IMPORT_BATCH_LINES,
     }),
+    importUploads: new ImportUploads(db.prisma, clock),
     consoleUsers: new ConsoleUserService(db, clock),
     consoleSessions: new ConsoleSessionService(db, clock),
     verify: () => verifyLedger(db.prisma),

@@ -6,6 +6,7 @@ import type { Services } from "../services.js";
 import type { Database } from "../platform/db/client.js";
 import { migrate } from "../platform/db/migrate.js";
 import { PLANS } from "../vivoldi/gate.js";
+import { CARD_RULES } from "../vivoldi/cards.js";
 import { NUL_MESSAGE, nulPath, recordId, wholeNumber } from "../platform/input.js";
 import { ROLES } from "../console/users/service.js";
 
@@ -40,7 +41,6 @@ const limit = z.union([z.literal("default").transform(() => null), z.null(), who
 const day = z.iso.date({ error: "must be a date YYYY-MM-DD" });
 /** A console user's login (its form is the service's to check). */
 const login = z.string().min(1).max(64);
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).max(2000);
 const storeFields = {
   branch: z.string().min(1).max(100).optional(),
   loginId: z
@@ -120,12 +120,10 @@ export const operations = [
     path: "/admin/cards",
     input: z.object({
       store: id,
-      name: z.string().min(1).max(100),
-      title: z.string().min(1).max(200),
-      maxStamps: wholeNumber(1, 1000),
-      url: httpUrl.optional(),
-      image: httpUrl.optional(),
-      onsitePwd: z.string().min(1).max(100).optional(),
+      ...CARD_RULES,
+      url: CARD_RULES.url.optional(),
+      image: CARD_RULES.image.optional(),
+      onsitePwd: CARD_RULES.onsitePwd.optional(),
     }),
     run: ({ services }, input) => services.cards.create(input),
   }),

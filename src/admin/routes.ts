@@ -121,10 +121,7 @@ export const adminRoutes =
           const result = await op.run(ctx, input);
           if (!(result instanceof FileAnswer)) return result;
           // Streamed as it is read; an error while reading cuts the answer short.
-          return reply
-            .type(result.contentType)
-            .header("content-disposition", `attachment; filename="${result.filename}"`)
-            .send(result.body);
+          return reply.headers(result.headers).send(result.body);
         },
       });
     }

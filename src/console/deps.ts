@@ -10,6 +10,7 @@ import type { ApiKeyService } from "../vivoldi/api-keys.js";
 import type { WebhookService } from "../webhooks/service.js";
 import type { ImportService } from "../import-export/import.js";
 import type { ExportService } from "../import-export/export.js";
+import type { ImportUploads } from "../import-export/uploads.js";
 import type { ConsoleUser, ConsoleUserService } from "./users/service.js";
 import type { ConsoleSessionService } from "./users/sessions.js";
 
@@ -25,6 +26,7 @@ export interface ConsoleDeps {
   webhooks: WebhookService;
   imports: ImportService;
   exports: ExportService;
+  importUploads: ImportUploads;
   /** Signs the console's cookies; the same for every instance on one database (sharedSecret "console_cookie"). */
   cookieSecret: string;
   /** TIME_ZONE: the store's day (issue 18 brings per-store zones). */

@@ -16,6 +16,8 @@ import { todayRoutes } from "./today/routes.js";
 import { counterRoutes } from "./counter/routes.js";
 import { memberRoutes } from "./members/routes.js";
 import { settingsRoutes } from "./settings/routes.js";
+import { cardRoutes } from "./cards/routes.js";
+import { dataRoutes } from "./data/routes.js";
 
 /** A page of words only: a refusal, an error. */
 const notice = (text: string) => <p>{text}</p>;
@@ -112,5 +114,6 @@ export const consoleRoutes =
       reply.header("content-type", "text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(CONSOLE_CSS),
     );
 
-    for (const area of [loginRoutes, todayRoutes, counterRoutes, memberRoutes, settingsRoutes]) await app.register(area(deps));
+    for (const area of [loginRoutes, todayRoutes, counterRoutes, memberRoutes, cardRoutes, dataRoutes, settingsRoutes])
+      await app.register(area(deps));
   };

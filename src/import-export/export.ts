@@ -20,6 +20,11 @@ export class FileAnswer {
     readonly filename: string,
     readonly body: Readable,
   ) {}
+
+  /** The headers of an HTTP answer that downloads it. */
+  get headers() {
+    return { "content-type": this.contentType, "content-disposition": `attachment; filename="${this.filename}"` };
+  }
 }
 
 export interface ExportConfig {

@@ -4,12 +4,13 @@
 // ledger function checks each batch against the database and writes it (src/ledger/import.ts).
 // Any wrong line rolls the whole transaction back and is reported with every other.
 import { Prisma } from "../generated/prisma/client.js";
-import type { Database } from "../platform/db/client.js";
+import type { Database, Sql } from "../platform/db/client.js";
 import type { PhonePolicy } from "../platform/phone.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
 import { INT_MAX } from "../platform/input.js";
 import { isUniqueViolation, type UniqueConstraint } from "../platform/db/pg-errors.js";
 import { importBatch, type ImportLine, type ImportProblem } from "../ledger/import.js";
+import { asConsoleUser } from "../ledger/actor.js";
 import { readImportFile, type ImportColumn, type LineError } from "./import-file.js";
 
 export interface ImportDeps {
@@ -74,11 +75,14 @@ const DEADLOCK = "40P01";
 export class ImportService {
   constructor(private readonly deps: ImportDeps) {}
 
-  /** Imports `file` into the store's pool, or with `dryRun` only checks it; throws ImportRejectedError. */
+  /**
+   * Imports `file` into the store's pool, or with `dryRun` only checks it; throws
+   * ImportRejectedError. `consoleLogin`: the console user who imports (ledger_entry.console_login).
+   */
   async importMembers(
     storeId: number,
     file: Buffer,
-    { dryRun, progress }: { dryRun: boolean; progress?: (done: number, total: number) => void },
+    { dryRun, progress, consoleLogin }: { dryRun: boolean; progress?: (done: number, total: number) => void; consoleLogin?: string },
   ): Promise<ImportSummary> {
     const read = readImportFile(file, this.deps.phones);
     const { errors, headers } = read;
@@ -87,7 +91,7 @@ export class ImportService {
     // drawn for a new member can be one that a later line keeps.
     const lines = [...read.lines.filter((l) => l.memberNo !== null), ...read.lines.filter((l) => l.memberNo === null)];
     const counts = { newMembers: 0, newAccounts: 0 };
-    const transaction = this.deps.db.transaction(async (sql) => {
+    const inTransaction = async (sql: Sql) => {
       for (let i = 0; i < lines.length; i += this.deps.batchSize) {
         const batch = lines.slice(i, i + this.deps.batchSize);
         // Once a line is wrong nothing will be written: the rest are only checked.
@@ -105,7 +109,9 @@ export class ImportService {
       }
       // Thrown inside the transaction, so that what earlier batches wrote is rolled back.
       if (errors.length) throw new ImportRejectedError(errors.sort((a, b) => a.line - b.line));
-    });
+    };
+    const transaction =
+      consoleLogin === undefined ? this.deps.db.transaction(inTransaction) : asConsoleUser(this.deps.db, consoleLogin, inTransaction);
     await transaction.catch((err: unknown) => {
       if (CLASHES.some((c) => isUniqueViolation(err, c)) || (err as { code?: string } | null)?.code === DEADLOCK)
         throw new ConflictError("another change wrote members of the file meanwhile; nothing was imported: run the import again");

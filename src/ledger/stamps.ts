@@ -2,9 +2,12 @@
 // (max_balance = the card's maxStamps), and every change of the count or of the used flag writes
 // one ledger_entry and, for a store with a webhook, its STAMP event. Each operation is one SQL
 // function (prisma/migrations/20261204200000_stamp_functions): gate, lock the stamp then its
-// account, check, count the call on the rate counter last, write. This file only types them.
+// account, check, count the call on the rate counter last, write. The store console's functions
+// (20261206200000_console_cards) take the user's store instead of the gate and share the API's
+// checks and writes. This file only types them.
 import { z } from "zod";
 import { EntryKind, Plan } from "../generated/prisma/enums.js";
+import { Prisma } from "../generated/prisma/client.js";
 import type { Sql } from "../platform/db/client.js";
 import { callLedger } from "./call.js";
 
@@ -52,20 +55,18 @@ const apiRow = <const S extends readonly [string, ...string[]]>(statuses: S) =>
 /** What a change wrote: an event queued, and the kinds of its ledger rows. */
 const written = { queued: z.boolean().nullable(), kinds: z.array(z.enum(EntryKind)).nullable() };
 
+/** The refusals of create's, add's and redeem's checks, shared by the API's functions and the console's. */
+const CREATE_REFUSALS = ["card_not_found", "invalid_period"] as const;
+const ADD_REFUSALS = ["stamp_not_found", ...UNUSABLE, "card_full"] as const;
+const REDEEM_REFUSALS = ["stamp_not_found", ...UNUSABLE, "not_enough_stamps"] as const;
+const PASSWORD_REFUSALS = ["password_missing", "wrong_onsite_password"] as const;
+
 const callRow = apiRow(["ok", ...GATE_STATUSES]);
 const validateRow = apiRow(["ok", ...GATE_STATUSES, "stamp_not_found", ...UNUSABLE]).extend({ stamp: z.unknown() });
-const createRow = apiRow(["ok", ...GATE_STATUSES, "card_not_found", "invalid_period"]).extend({ stamp_idx: z.number().nullable() });
-const addRow = apiRow(["ok", ...GATE_STATUSES, "stamp_not_found", ...UNUSABLE, "card_full"]).extend(written);
+const createRow = apiRow(["ok", ...GATE_STATUSES, ...CREATE_REFUSALS]).extend({ stamp_idx: z.number().nullable() });
+const addRow = apiRow(["ok", ...GATE_STATUSES, ...ADD_REFUSALS]).extend(written);
 const removeRow = apiRow(["ok", ...GATE_STATUSES, "stamp_not_found", "empty"]).extend(written);
-const redeemRow = apiRow([
-  "ok",
-  ...GATE_STATUSES,
-  "stamp_not_found",
-  ...UNUSABLE,
-  "password_missing",
-  "wrong_onsite_password",
-  "not_enough_stamps",
-]).extend(written);
+const redeemRow = apiRow(["ok", ...GATE_STATUSES, ...REDEEM_REFUSALS, ...PASSWORD_REFUSALS]).extend(written);
 const updateRow = apiRow([
   "ok",
   ...GATE_STATUSES,
@@ -249,3 +250,101 @@ export const addStampOnSite = (db: Sql, p: PageCall, password: string, view: Sta
 /** Counts one guess of the customer's PIN, as wrong until the caller has checked it. */
 export const countPinGuess = (db: Sql, stampIdx: number, rules: GuessRules) =>
   callLedger(db, "page_count_guess", [stampIdx, "pin", false, null, JSON.stringify(rules)], guessRow);
+
+/**
+ * The console's gate: the logged-in user's store instead of an API key (no plan, no rate
+ * counter: the console is not the API), the time zone of dates and the time of the call.
+ */
+export interface StoreCaller {
+  storeId: number;
+  timeZone: string;
+  /** The database's clock when absent (tests pin it). */
+  at?: Date;
+}
+
+const storeArgs = (c: StoreCaller) => [c.storeId, c.timeZone, c.at ?? null];
+
+const consoleCreateRow = z.object({ status: z.enum(["ok", ...CREATE_REFUSALS, "already_open"]), stamp_idx: z.number().nullable() });
+const consoleAddRow = z
+  .object({ status: z.enum(["ok", ...ADD_REFUSALS, "changed"]), stamps: z.number().nullable(), max_stamps: z.number().nullable() })
+  .extend(written);
+const consoleRedeemRow = z.object({ status: z.enum(["ok", ...REDEEM_REFUSALS]) }).extend(written);
+const consoleActiveRow = z.object({ status: z.enum(["ok", "stamp_not_found"]) });
+
+export type ConsoleCreateStatus = z.infer<typeof consoleCreateRow>["status"];
+export type ConsoleAddStatus = z.infer<typeof consoleAddRow>["status"];
+export type ConsoleRedeemStatus = z.infer<typeof consoleRedeemRow>["status"];
+
+/** A stamp the console issues: to a customer named by phone, valid from today for `months` months. */
+export interface ConsoleNewStamp {
+  cardIdx: number;
+  months: number;
+  pageCode: string;
+  userId: string;
+  /** As the console shows it (national format); a customer holds one open stamp of a card per phone. */
+  userPhone: string;
+  userName: string | null;
+}
+
+/** Issues a card of the store, unless the phone holds an open stamp of it already (`already_open`, and its stampIdx). */
+export const openStampOfStore = (db: Sql, c: StoreCaller, s: ConsoleNewStamp) =>
+  callLedger(
+    db,
+    "console_stamp_create",
+    [...storeArgs(c), s.cardIdx, s.months, s.pageCode, s.userId, s.userPhone, s.userName],
+    consoleCreateRow,
+  );
+
+/** Adds one stamp, by add's rules, to a stamp of the store that holds `expected` stamps (else `changed`). */
+export const addStampOfStore = (db: Sql, c: StoreCaller, view: StampView, stampIdx: number, expected: number) =>
+  callLedger(db, "console_stamp_add", [...storeArgs(c), view.publicBaseUrl, stampIdx, expected], consoleAddRow);
+
+/** Redeems a stamp of the store, by redeem's rules without the on-site password (the caller is staff). */
+export const redeemStampOfStore = (db: Sql, c: StoreCaller, view: StampView, stampIdx: number) =>
+  callLedger(db, "console_stamp_redeem", [...storeArgs(c), view.publicBaseUrl, stampIdx], consoleRedeemRow);
+
+/** Deactivates, or activates again, a stamp of the store; its count and used flag stay. */
+export const setStampActiveOfStore = (db: Sql, storeId: number, stampIdx: number, active: boolean) =>
+  callLedger(db, "console_stamp_set_active", [storeId, stampIdx, active], consoleActiveRow);
+
+/** A card's fields as an edit sets them all; a null link, image or on-site password clears it. */
+export interface CardEdit {
+  name: string;
+  title: string;
+  maxStamps: number;
+  url: string | null;
+  image: string | null;
+  onsitePassword: string | null;
+}
+
+const cardUpdateRow = z.object({ status: z.enum(["ok", "card_not_found", "above_new_maximum"]), stamps_above: z.number().nullable() });
+
+/** Edits a card of the store and moves its stamps' maximum with it; refused while a stamp holds more than the new maximum. */
+export const updateCard = (db: Sql, storeId: number, cardIdx: number, e: CardEdit) =>
+  callLedger(db, "card_update", [storeId, cardIdx, e.name, e.title, e.maxStamps, e.url, e.image, e.onsitePassword], cardUpdateRow);
+
+/** A stamp as the API shows it (validate's object), and whether its benefit was used. */
+const listedRow = z.object({ stamp: z.unknown(), used: z.boolean() });
+
+/** Which stamps of a store to read: of one card, or one stamp; with `phoneDigits`, those whose phone holds them. */
+export interface StampFilter {
+  cardIdx?: number;
+  stampIdx?: number;
+  phoneDigits?: string;
+  limit: number;
+}
+
+/** Stamps of the store as the API shows them, not deleted, newest first. A read: it locks nothing. */
+export async function readStoreStamps(db: Sql, storeId: number, view: StampView, f: StampFilter) {
+  const rows = await db.query(
+    Prisma.sql`SELECT stamp_payload(s.id, ${view.timeZone}, ${view.publicBaseUrl}) AS stamp, s.used
+                 FROM stamp s JOIN card c ON c.id = s.card_id
+                WHERE c.store_id = ${storeId} AND s.deleted_at IS NULL
+                  AND (${f.cardIdx ?? null}::int IS NULL OR s.card_id = ${f.cardIdx ?? null})
+                  AND (${f.stampIdx ?? null}::int IS NULL OR s.id = ${f.stampIdx ?? null})
+                  AND (${f.phoneDigits ?? null}::text IS NULL
+                       OR regexp_replace(s.user_phone, '[^0-9]', '', 'g') LIKE '%' || ${f.phoneDigits ?? null} || '%')
+                ORDER BY s.id DESC LIMIT ${f.limit}`,
+  );
+  return rows.map((r) => listedRow.parse(r));
+}

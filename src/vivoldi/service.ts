@@ -5,21 +5,30 @@
 // comes back as a StampError. Every answer carries the caller's rate-limit state. The service
 // reports what the ledger wrote: the ledger-writes metric and the webhook nudge.
 import { randomInt } from "node:crypto";
-import type { Sql } from "../platform/db/client.js";
+import type { Database, Sql } from "../platform/db/client.js";
 import type { EntryKind, Plan } from "../generated/prisma/enums.js";
 import {
   addStamp,
+  addStampOfStore,
   addStampOnSite,
   countApiCall,
   countPinGuess,
   deleteStamp,
   openStamp,
+  openStampOfStore,
   readStampPage,
+  readStoreStamps,
   redeemStamp,
+  redeemStampOfStore,
   removeStamp,
+  setStampActiveOfStore,
   updateStamp,
   validateStamp,
   type ApiCallRow,
+  type ConsoleAddStatus,
+  type ConsoleCreateStatus,
+  type ConsoleRedeemStatus,
+  type StampFilter,
   type GuessCount,
   type PageAddStatus,
   type StampApiStatus,
@@ -28,6 +37,7 @@ import {
   type StampView,
   type Unusable,
 } from "../ledger/stamps.js";
+import { asConsoleUser } from "../ledger/actor.js";
 import { unreachable } from "../platform/errors.js";
 import { ledgerWrites, rateLimitRejections } from "../platform/metrics.js";
 import { newSecret } from "../platform/secrets.js";
@@ -95,13 +105,43 @@ interface Written {
   kinds: EntryKind[] | null;
 }
 
+/** Who changes stamps in the console: the logged-in user's store, and login (kept on the ledger rows). */
+export interface ConsoleActor {
+  storeId: number;
+  login: string;
+}
+
+/** A stamp issued by the console, valid from today for `months` months. */
+export interface ConsoleIssue {
+  cardIdx: number;
+  /** The customer's phone as the shop writes it (displayPhone of the normalised number): userPhnno. */
+  phone: string;
+  userName: string | null;
+  months: number;
+}
+
+/** What the console's add did: its status, and the stamp's count and maximum (null when it is not found). */
+export interface ConsoleAdd {
+  status: ConsoleAddStatus;
+  stamps: number | null;
+  maxStamps: number | null;
+}
+
+/** A stamp as the console lists it: the API's object, and whether its benefit was used. */
+export interface StoreStamp {
+  stamp: StampPayloadV1;
+  used: boolean;
+}
+
 export class StampService {
   constructor(
-    private readonly db: Sql,
+    private readonly db: Database,
     private readonly config: StampConfig,
     /** Rung after a change that queued a webhook event commits. */
     private readonly webhooks: WebhookNudge,
   ) {}
+
+  // The stamp API's calls, by API key.
 
   async validate(apiKey: string, stampIdx: number): Promise<Answer<StampPayloadV1>> {
     const row = await validateStamp(this.db, this.gate(apiKey), this.view(), stampIdx);
@@ -191,6 +231,60 @@ export class StampService {
   async reject(apiKey: string, failure: StampError): Promise<never> {
     const { rate, storeId } = passGate(await countApiCall(this.db, this.gate(apiKey)));
     throw new StampError(failure.reason, failure.detail, rate, storeId);
+  }
+
+  // The console's calls, by the logged-in user's store, with the API's rules but the gate (no key,
+  // plan or rate counter) and the on-site password, and with guards against a second tap.
+
+  /** Issues a card to a customer, unless the customer holds an open stamp of it (`already_open`: stampIdx is that one). */
+  async issueOfStore(by: ConsoleActor, s: ConsoleIssue): Promise<{ status: ConsoleCreateStatus; stampIdx: number | null }> {
+    const row = await this.asUser(by, (sql) =>
+      openStampOfStore(sql, this.storeCaller(by), {
+        cardIdx: s.cardIdx,
+        months: s.months,
+        pageCode: newSecret(16),
+        userId: newUserId(),
+        userPhone: s.phone,
+        userName: s.userName,
+      }),
+    );
+    return { status: row.status, stampIdx: row.stamp_idx };
+  }
+
+  /**
+   * Adds one stamp to a stamp that holds `expected` (as the user saw it); `stamps`: the count
+   * afterwards, or now; `maxStamps`: the stamp's maximum (both null when it is not found).
+   */
+  async addOfStore(by: ConsoleActor, stampIdx: number, expected: number): Promise<ConsoleAdd> {
+    const row = await this.asUser(by, (sql) => addStampOfStore(sql, this.storeCaller(by), this.view(), stampIdx, expected));
+    this.wrote(row);
+    return { status: row.status, stamps: row.stamps, maxStamps: row.max_stamps };
+  }
+
+  async redeemOfStore(by: ConsoleActor, stampIdx: number): Promise<ConsoleRedeemStatus> {
+    const row = await this.asUser(by, (sql) => redeemStampOfStore(sql, this.storeCaller(by), this.view(), stampIdx));
+    this.wrote(row);
+    return row.status;
+  }
+
+  /** Deactivates, or activates again, a stamp of the store. */
+  async setActiveOfStore(by: ConsoleActor, stampIdx: number, active: boolean): Promise<"ok" | "stamp_not_found"> {
+    return (await this.asUser(by, (sql) => setStampActiveOfStore(sql, by.storeId, stampIdx, active))).status;
+  }
+
+  /** Stamps of the store, newest first (of a card, or one stamp). */
+  async listOfStore(storeId: number, filter: StampFilter): Promise<StoreStamp[]> {
+    const rows = await readStoreStamps(this.db, storeId, this.view(), filter);
+    return rows.map((r) => ({ stamp: stampPayloadSchema.parse(r.stamp), used: r.used }));
+  }
+
+  /** Runs a console change in one transaction whose ledger rows name the user (ledger_entry.console_login). */
+  private asUser<T>(by: ConsoleActor, run: (sql: Sql) => Promise<T>): Promise<T> {
+    return asConsoleUser(this.db, by.login, run);
+  }
+
+  private storeCaller(by: ConsoleActor) {
+    return { storeId: by.storeId, timeZone: this.config.timeZone, at: this.config.clock?.() };
   }
 
   /** Reports what a change wrote (the metric, the webhook nudge), then its answer. */

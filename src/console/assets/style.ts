@@ -76,5 +76,25 @@ summary:focus-visible{outline:3px solid #0969da;outline-offset:2px}
 .series-1{fill:#2f4858;background:#2f4858}
 .legend{display:flex;gap:1rem;margin:.5rem 0;padding:0;list-style:none}
 .swatch{display:inline-block;width:.875rem;height:.875rem;border-radius:.2rem;vertical-align:-.1rem}
+.field-error{margin:-.5rem 0 1rem;font-size:.875rem;color:#a40e26}
+input[aria-invalid=true]{border-color:#a40e26}
+details>summary{cursor:pointer;font-weight:600;min-height:2.75rem;padding:.5rem 0}
+.notice{padding:.75rem 1rem;border-radius:.5rem;background:#fff4e5}
+.rows{list-style:none;margin:0 0 1rem;padding:0}
+.row{display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:baseline;background:#fff;border:1px solid #d0d7de;border-radius:.75rem;padding:.75rem 1rem;margin:0 0 .5rem}
+.row-title{font-weight:700;margin:0}
+.tags{display:flex;flex-wrap:wrap;gap:.25rem}
+.tag{display:inline-block;padding:0 .5rem;border-radius:1rem;background:#eaeef2;font-size:.875rem}
+.tag.off,.tag.state-inactive,.tag.state-expired{background:#ffebe9}
+.tag.state-full{background:#dafbe1}
+.row.stamp{align-items:flex-start}
+.row.stamp p{margin:0 0 .25rem}
+.qr{flex:none;width:9rem}
+.qr img{display:block;width:100%;height:auto;background:#fff}
+.stamp-body{flex:1 1 12rem;min-width:0}
+.dots{letter-spacing:.1em;color:#d9472b}
+.url{font:.75rem/1.4 ui-monospace,monospace;word-break:break-all;color:#57606a}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:.5rem}
+.search{margin:0 0 1rem}
 @media (min-width:48rem){main{padding:1.5rem 2rem}.figures{grid-template-columns:repeat(4,1fr)}}
 `;

@@ -4,10 +4,10 @@
 // Post/Redirect/Get message carried by a short-lived cookie from a POST to the page after it.
 import { randomUUID } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { ComponentChildren, VNode } from "preact";
-import { render } from "preact-render-to-string";
+import type { ComponentChildren } from "preact";
 import { z } from "zod";
 import { isLanguage, pickLanguage, type Language } from "../platform/i18n.js";
+import { CsrfField, Document, HTML_HEADERS, renderDocument } from "../platform/page.js";
 import type { ConsoleUser } from "./users/service.js";
 import { LAYOUT_WORDS } from "./words.js";
 
@@ -93,9 +93,6 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply): PageC
   return ctx as PageContext;
 }
 
-/** Hidden CSRF field of a form. */
-export const CsrfField = ({ csrf }: { csrf: string }) => <input type="hidden" name="_csrf" value={csrf} />;
-
 /** The message area: present and empty without a message, so that screen readers know where it is. */
 export function MessageArea({ message }: { message: Message | null }) {
   const error = message?.kind === "error";
@@ -131,66 +128,49 @@ export function Layout(p: LayoutProps) {
   const w = LAYOUT_WORDS[p.lang];
   const other: Language = p.lang === "ko" ? "en" : "ko";
   return (
-    <html lang={p.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <title>{p.user ? `${p.title} · ${p.user.storeName}` : `${p.title} · ${w.console}`}</title>
-        <link rel="stylesheet" href={STYLE_SHEET_PATH} />
-      </head>
-      <body>
-        <header class="top">
-          <span class="brand">{p.user ? p.user.storeName : w.console}</span>
-          {p.csrf !== null && (
-            <form method="post" action={`${CONSOLE_PATH}/lang`} class="inline">
-              <CsrfField csrf={p.csrf} />
-              <input type="hidden" name="lang" value={other} />
-              <input type="hidden" name="next" value={p.path} />
-              <button type="submit" class="link" lang={other} data-testid="lang-switch">
-                {w.otherLanguage}
-              </button>
-            </form>
-          )}
-          {p.user && p.csrf !== null && (
-            <form method="post" action={`${CONSOLE_PATH}/logout`} class="inline">
-              <CsrfField csrf={p.csrf} />
-              <button type="submit" class="link" data-testid="logout">
-                {w.logout} ({p.user.login})
-              </button>
-            </form>
-          )}
-        </header>
-        {p.user && (
-          <nav aria-label={w.navLabel}>
-            <ul>
-              {NAV.filter((n) => !n.owner || p.user!.role === "owner").map((n) => (
-                <li key={n.key}>
-                  <a href={n.path} aria-current={p.path.split("?")[0] === n.path ? "page" : undefined}>
-                    {w.nav[n.key]}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </nav>
+    <Document lang={p.lang} title={p.user ? `${p.title} · ${p.user.storeName}` : `${p.title} · ${w.console}`} styleSheet={STYLE_SHEET_PATH}>
+      <header class="top">
+        <span class="brand">{p.user ? p.user.storeName : w.console}</span>
+        {p.csrf !== null && (
+          <form method="post" action={`${CONSOLE_PATH}/lang`} class="inline">
+            <CsrfField csrf={p.csrf} />
+            <input type="hidden" name="lang" value={other} />
+            <input type="hidden" name="next" value={p.path} />
+            <button type="submit" class="link" lang={other} data-testid="lang-switch">
+              {w.otherLanguage}
+            </button>
+          </form>
         )}
-        <main>
-          <h1>{p.title}</h1>
-          <MessageArea message={p.message} />
-          {p.children}
-        </main>
-      </body>
-    </html>
+        {p.user && p.csrf !== null && (
+          <form method="post" action={`${CONSOLE_PATH}/logout`} class="inline">
+            <CsrfField csrf={p.csrf} />
+            <button type="submit" class="link" data-testid="logout">
+              {w.logout} ({p.user.login})
+            </button>
+          </form>
+        )}
+      </header>
+      {p.user && (
+        <nav aria-label={w.navLabel}>
+          <ul>
+            {NAV.filter((n) => !n.owner || p.user!.role === "owner").map((n) => (
+              <li key={n.key}>
+                <a href={n.path} aria-current={p.path.split("?")[0] === n.path ? "page" : undefined}>
+                  {w.nav[n.key]}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+      <main>
+        <h1>{p.title}</h1>
+        <MessageArea message={p.message} />
+        {p.children}
+      </main>
+    </Document>
   );
 }
-
-export const renderDocument = (page: VNode) => `<!doctype html>${render(page)}`;
-
-export const HTML_HEADERS = {
-  "content-type": "text/html; charset=utf-8",
-  "cache-control": "no-store",
-  vary: "Accept-Language, Cookie",
-} as const;
 
 /** Answers a console page: `body` in the layout, for the request's user and language. */
 export function sendPage(

@@ -9,7 +9,8 @@ import { displayPhone, normalizeMobile } from "../../platform/phone.js";
 import { CARD_RULES } from "../../vivoldi/cards.js";
 import type { ConsoleActor } from "../../vivoldi/service.js";
 import type { Access, ConsoleDeps } from "../deps.js";
-import { CsrfField, flash, pageContext, sendPage, type Message, type PageContext } from "../page.js";
+import { flash, pageContext, sendPage, type Message, type PageContext } from "../page.js";
+import { CsrfField } from "../../platform/page.js";
 import { qrSvg } from "./qr.js";
 import {
   CardForm,

@@ -2,7 +2,8 @@
 // rows of the stamps issued, each with its QR code.
 import type { CardDetail, CardView } from "../../vivoldi/cards.js";
 import type { StoreStamp } from "../../vivoldi/service.js";
-import { CONSOLE_PATH, CsrfField, type PageContext } from "../page.js";
+import { CONSOLE_PATH, type PageContext } from "../page.js";
+import { CsrfField } from "../../platform/page.js";
 import { CARD_FORM_FIELDS, type CardFormField, type CardWords, type StampState } from "./words.js";
 
 export const CARDS_PATH = `${CONSOLE_PATH}/cards`;

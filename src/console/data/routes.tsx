@@ -9,7 +9,8 @@ import { ImportRejectedError, LISTED_ERRORS, type ImportSummary } from "../../im
 import type { LineError } from "../../import-export/import-file.js";
 import { ConflictError, InvalidArgumentError } from "../../platform/errors.js";
 import type { ConsoleDeps } from "../deps.js";
-import { CONSOLE_PATH, CsrfField, flash, pageContext, sendPage, type PageContext } from "../page.js";
+import { CONSOLE_PATH, flash, pageContext, sendPage, type PageContext } from "../page.js";
+import { CsrfField } from "../../platform/page.js";
 import { badRequest } from "../requests.js";
 import { formatNumber } from "../format.js";
 import type { Language } from "../../platform/i18n.js";

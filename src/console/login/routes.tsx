@@ -5,7 +5,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { isLanguage } from "../../platform/i18n.js";
 import type { ConsoleDeps } from "../deps.js";
-import { anyPageContext, CONSOLE_PATH, cookieOptions, CsrfField, flash, LANGUAGE_COOKIE, languageOf, sendPage } from "../page.js";
+import { CsrfField } from "../../platform/page.js";
+import { anyPageContext, CONSOLE_PATH, cookieOptions, flash, LANGUAGE_COOKIE, languageOf, sendPage } from "../page.js";
 import { LOGIN_WORDS } from "./words.js";
 
 export const SESSION_COOKIE = "console_session";

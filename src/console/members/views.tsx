@@ -2,7 +2,8 @@
 // history. Every action is a real form, so the pages work by keyboard and without script.
 import type { ComponentChildren } from "preact";
 import type { StoreUnit } from "../../generated/prisma/enums.js";
-import { CONSOLE_PATH, CsrfField, type PageContext } from "../page.js";
+import { CONSOLE_PATH, type PageContext } from "../page.js";
+import { CsrfField } from "../../platform/page.js";
 import { IDEMPOTENCY_FIELD } from "./change.js";
 import type { HistoryRow, MemberPage, MemberSummary } from "./service.js";
 import type { MemberWords } from "./words.js";

@@ -3,7 +3,8 @@
 import type { ApiKeyView } from "../../vivoldi/api-keys.js";
 import type { DeliveryView, WebhookView } from "../../webhooks/service.js";
 import { formatDateTime, formatNumber } from "../format.js";
-import { CONSOLE_PATH, CsrfField, type PageContext } from "../page.js";
+import { CsrfField } from "../../platform/page.js";
+import { CONSOLE_PATH, type PageContext } from "../page.js";
 import type { ConsoleUserView } from "../users/service.js";
 import type { SettingsWords } from "./words.js";
 

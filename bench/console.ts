@@ -85,6 +85,18 @@ try {
   await time("page `/console/members?q=010-5000-0777`", page("/console/members?q=010-5000-0777"));
   await time(`page \`/console/members/<no>\``, page(`/console/members/${memberNo}`));
   await time("page `/console/counter`", page("/console/counter"));
+  // A card with 20 stamps issued (the cards page's QR codes are images of their own, not timed).
+  const card = await services.cards.create({ store: store.id, name: "Coffee", title: "10 coffees, one free", maxStamps: 10 });
+  for (let i = 0; i < 20; i++) {
+    const phone = `010-5000-${String(i).padStart(4, "0")}`;
+    await services.stamps.issueOfStore(
+      { storeId: store.id, login: "bench-owner" },
+      { cardIdx: card.cardIdx, phone, userName: null, months: 12 },
+    );
+  }
+  await time("page `/console/cards` (a card, 20 stamps)", page("/console/cards"));
+  await time("page `/console/data`", page("/console/data"));
+  await time("page `/console/settings`", page("/console/settings"));
 
   const user = { login: "bench-owner", storeId: store.id, poolId: store.pool };
   const members = new MemberService({ db, points: services.points, phones: { region: "KR", foreign: false }, timeZone: config.TIME_ZONE });

@@ -2,7 +2,7 @@
 // stamp page of a ten-stamp card with four stamps, as a customer sees it; docs/console-counter.png,
 // the console's counter just after a save; docs/console-member.png, a customer's page in the
 // console with rows of two branches and two users. Runs its own server on a temporary embedded
-// database: `npm run screenshot`.
+// database: `npm run screenshot`. Korean words need a CJK font (Debian: apt-get install fonts-noto-cjk).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

@@ -295,4 +295,25 @@ describe("the day's figures", () => {
       [2, 0, 1],
     ]);
   });
+
+  it("stampd verify finds a slot that no longer matches its ledger rows", async () => {
+    const { user } = await storeWithUser("Slots C", "slots-c");
+    await members.save(user, { phone: "+821036670001" }, 4, "slots-c-1");
+    const tamper = (by: number) => s.db.query(Prisma.sql`UPDATE store_activity SET saved = saved + ${by} WHERE store_id = ${user.storeId}`);
+    await tamper(5);
+    try {
+      const report = await s.services.verify();
+      expect(report.ok).toBe(false);
+      expect(report.problems).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^store ${user.storeId}, slot [0-9: -]+ UTC: activity \\(saves, saved, uses, used, new members, card stamps\\) \\(1,9,0,0,1,0\\) but its ledger rows give \\(1,4,0,0,1,0\\)$`,
+          ),
+        ),
+      ]);
+    } finally {
+      await tamper(-5);
+    }
+    expect(await s.services.verify()).toMatchObject({ ok: true });
+  });
 });

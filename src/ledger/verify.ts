@@ -116,6 +116,31 @@ const CHECKS: { name: string; sql: string }[] = [
            GROUP BY o.id, o.reversed
           HAVING count(r.id) <> 1 OR NOT o.reversed`,
   },
+  {
+    // store_activity is kept by the trigger of 20261206100000_console_members; this is its recount.
+    name: "each store's activity slots equal a count of its ledger rows",
+    sql: `SELECT format('store %s, slot %s UTC: activity (saves, saved, uses, used, new members, card stamps) %s but its ledger rows give %s',
+                        COALESCE(k.store_id, r.store_id), to_char(COALESCE(k.slot, r.slot) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'),
+                        ROW(COALESCE(k.saves, 0), COALESCE(k.saved, 0), COALESCE(k.uses, 0), COALESCE(k.used, 0),
+                            COALESCE(k.new_members, 0), COALESCE(k.card_stamps, 0)),
+                        ROW(COALESCE(r.saves, 0), COALESCE(r.saved, 0), COALESCE(r.uses, 0), COALESCE(r.used, 0),
+                            COALESCE(r.new_members, 0), COALESCE(r.card_stamps, 0))) AS problem
+            FROM store_activity k
+            FULL JOIN (
+              SELECT e.store_id, store_activity_slot(e.created_at) AS slot,
+                     count(*) FILTER (WHERE e.kind = 'save' AND NOT e.reversed) AS saves,
+                     COALESCE(sum(e.delta) FILTER (WHERE e.kind = 'save' AND NOT e.reversed), 0) AS saved,
+                     count(*) FILTER (WHERE e.kind = 'use' AND NOT e.reversed) AS uses,
+                     COALESCE(-sum(e.delta) FILTER (WHERE e.kind = 'use' AND NOT e.reversed), 0) AS used,
+                     count(*) FILTER (WHERE e.kind IN ('save', 'transfer') AND e.delta > 0
+                                        AND NOT EXISTS (SELECT 1 FROM ledger_entry p WHERE p.account_id = e.account_id AND p.id < e.id)) AS new_members,
+                     COALESCE(sum(e.delta) FILTER (WHERE e.kind = 'stamp_add'), 0) AS card_stamps
+                FROM ledger_entry e
+               WHERE e.kind IN ('save', 'use', 'transfer', 'stamp_add')
+               GROUP BY 1, 2) r ON r.store_id = k.store_id AND r.slot = k.slot
+           WHERE (COALESCE(k.saves, 0), COALESCE(k.saved, 0), COALESCE(k.uses, 0), COALESCE(k.used, 0), COALESCE(k.new_members, 0), COALESCE(k.card_stamps, 0))
+              <> (COALESCE(r.saves, 0), COALESCE(r.saved, 0), COALESCE(r.uses, 0), COALESCE(r.used, 0), COALESCE(r.new_members, 0), COALESCE(r.card_stamps, 0))`,
+  },
 ];
 
 export async function verifyLedger(db: Db, extraChecks: { name: string; sql: string }[] = []): Promise<VerifyReport> {

@@ -123,6 +123,12 @@ describeInBrowser("importing a customer list", () => {
     expect(await page.locator("h1").textContent()).toBe("가져오기·내보내기");
     expect(await page.getByTestId("export-members").textContent()).toBe("고객 목록 받기");
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    // What is wrong with a line is said in Korean too.
+    await upload(page, "bad.csv", csv(["휴대폰번호,포인트", "12345,1", `${newPhone()},-3`]));
+    expect(await page.getByTestId("import-errors").locator("tbody tr").allTextContents()).toEqual([
+      "2휴대폰번호휴대폰 번호가 아닙니다.",
+      "3포인트0부터 2147483647까지의 정수여야 합니다.",
+    ]);
   });
 });
 

@@ -20,11 +20,58 @@ const HEADER_NAMES: Record<ImportColumn, string[]> = {
   memo: ["memo", "메모"],
 };
 
+/** What is wrong with a line, as data: each language words it (LINE_PROBLEM_WORDS in English). */
+export type LineProblem =
+  | { kind: "unreadable"; detail: string }
+  | { kind: "empty_file" }
+  | { kind: "second_column"; column: ImportColumn; first: string }
+  | { kind: "no_member_column" }
+  | { kind: "not_mobile" }
+  | { kind: "bad_member_no" }
+  | { kind: "no_member" }
+  | { kind: "bad_balance" }
+  | { kind: "bad_joined" }
+  | { kind: "nul_in_memo" }
+  | { kind: "same_as_line"; column: ImportColumn; line: number }
+  | { kind: "number_taken"; memberNo: number }
+  | { kind: "phone_has_other_number" }
+  | { kind: "member_not_found"; memberNo: number }
+  | { kind: "member_named_twice" }
+  | { kind: "already_imported" }
+  | { kind: "above_maximum" };
+
+/** One way of wording every problem. */
+export type LineProblemWords = { [K in LineProblem["kind"]]: (p: Extract<LineProblem, { kind: K }>) => string };
+
+export const LINE_PROBLEM_WORDS: LineProblemWords = {
+  unreadable: (p) => `not a readable CSV line: ${p.detail}`,
+  empty_file: () => "the file is empty: a header row is required",
+  second_column: (p) => `a second column for ${p.column} (first: ${p.first})`,
+  no_member_column: () => "a phone or member_no column is required",
+  not_mobile: () => "not a mobile phone number",
+  bad_member_no: () => `must be a whole number from 1 to ${INT_MAX}`,
+  no_member: () => "required (or a member_no already known)",
+  bad_balance: () => `must be a whole number from 0 to ${INT_MAX}`,
+  bad_joined: () => "must be a date YYYY-MM-DD or YYYY-MM-DD HH:mm:ss",
+  nul_in_memo: () => "must not contain a NUL character",
+  same_as_line: (p) => `the same ${p.column} as line ${p.line}`,
+  number_taken: (p) => `member number ${p.memberNo} belongs to another phone`,
+  phone_has_other_number: () => "this phone is a member with another number",
+  member_not_found: (p) => `required: member number ${p.memberNo} is not known`,
+  member_named_twice: () => "names a member that another line of the file names too",
+  already_imported: () => "already imported into this store's pool",
+  above_maximum: () => `the member's balance would pass ${INT_MAX}`,
+};
+
+/** `problem` in `words`. */
+export const wordProblem = (problem: LineProblem, words: LineProblemWords = LINE_PROBLEM_WORDS): string =>
+  (words[problem.kind] as (p: LineProblem) => string)(problem);
+
 /** One wrong line: its number in the file (the header is line 1), the column's header, what is wrong. */
 export interface LineError {
   line: number;
   column: string;
-  reason: string;
+  problem: LineProblem;
 }
 
 export interface ReadFile {
@@ -76,14 +123,14 @@ function readHeader(record: string[], line: number) {
     const column = IMPORT_COLUMNS.find((c) => HEADER_NAMES[c].includes(name.toLowerCase()) || HEADER_NAMES[c].includes(name));
     if (!column) return;
     if (headers[column] !== undefined) {
-      errors.push({ line, column: name, reason: `a second column for ${column} (first: ${headers[column]})` });
+      errors.push({ line, column: name, problem: { kind: "second_column", column, first: headers[column] } });
       return;
     }
     headers[column] = name;
     index[column] = i;
   });
   if (headers.phone === undefined && headers.member_no === undefined)
-    errors.push({ line, column: "", reason: "a phone or member_no column is required" });
+    errors.push({ line, column: "", problem: { kind: "no_member_column" } });
   return { headers, index, errors };
 }
 
@@ -101,24 +148,24 @@ export function readImportFile(bytes: Buffer, phones: PhonePolicy): ReadFile {
 
   function readLine(record: string[], line: number, { headers, index }: NonNullable<typeof header>) {
     const value = (c: ImportColumn) => (index[c] === undefined ? "" : (record[index[c]] ?? "").trim());
-    const wrong = (c: ImportColumn, reason: string) => errors.push({ line, column: headers[c] ?? c, reason });
+    const wrong = (c: ImportColumn, problem: LineProblem) => errors.push({ line, column: headers[c] ?? c, problem });
     const before = errors.length;
 
     const phoneText = value("phone");
     const phone = phoneText ? normalizeMobile(phoneText, phones) : null;
-    if (phoneText && !phone) wrong("phone", "not a mobile phone number");
+    if (phoneText && !phone) wrong("phone", { kind: "not_mobile" });
     const noText = value("member_no");
     const memberNo = WHOLE.test(noText) && Number(noText) >= 1 && Number(noText) <= INT_MAX ? Number(noText) : null;
-    if (noText && memberNo === null) wrong("member_no", `must be a whole number from 1 to ${INT_MAX}`);
-    if (!phoneText && !noText) wrong("phone", "required (or a member_no already known)");
+    if (noText && memberNo === null) wrong("member_no", { kind: "bad_member_no" });
+    if (!phoneText && !noText) wrong("phone", { kind: "no_member" });
     const balanceText = value("balance");
     const balance = balanceText === "" ? 0 : WHOLE.test(balanceText) && Number(balanceText) <= INT_MAX ? Number(balanceText) : null;
-    if (balance === null) wrong("balance", `must be a whole number from 0 to ${INT_MAX}`);
+    if (balance === null) wrong("balance", { kind: "bad_balance" });
     const joinedText = value("joined");
     const joined = joinedText ? joinedTime(joinedText) : null;
-    if (joinedText && !joined) wrong("joined", "must be a date YYYY-MM-DD or YYYY-MM-DD HH:mm:ss");
+    if (joinedText && !joined) wrong("joined", { kind: "bad_joined" });
     const memo = value("memo");
-    if (memo.includes("\0")) wrong("memo", "must not contain a NUL character");
+    if (memo.includes("\0")) wrong("memo", { kind: "nul_in_memo" });
 
     for (const [c, key] of [
       ["phone", phone],
@@ -129,8 +176,8 @@ export function readImportFile(bytes: Buffer, phones: PhonePolicy): ReadFile {
       const first = seen.get(key);
       if (first === undefined) seen.set(key, line);
       else {
-        errors.push({ line: first, column: headers[c]!, reason: `the same ${c} as line ${line}` });
-        wrong(c, `the same ${c} as line ${first}`);
+        errors.push({ line: first, column: headers[c]!, problem: { kind: "same_as_line", column: c, line } });
+        wrong(c, { kind: "same_as_line", column: c, line: first });
       }
     }
     if (errors.length === before) lines.push({ line, phone, memberNo, balance: balance!, joined, memo: memo || null });
@@ -149,9 +196,9 @@ export function readImportFile(bytes: Buffer, phones: PhonePolicy): ReadFile {
     });
   } catch (err) {
     const line = (err as { lines?: number }).lines ?? 1;
-    return { lines: [], errors: [{ line, column: "", reason: `not a readable CSV line: ${(err as Error).message}` }], headers: {} };
+    return { lines: [], errors: [{ line, column: "", problem: { kind: "unreadable", detail: (err as Error).message } }], headers: {} };
   }
-  if (!header) return { lines: [], errors: [{ line: 1, column: "", reason: "the file is empty: a header row is required" }], headers: {} };
+  if (!header) return { lines: [], errors: [{ line: 1, column: "", problem: { kind: "empty_file" } }], headers: {} };
   if (header.errors.length) return { lines: [], errors: header.errors, headers: header.headers };
   errors.sort((a, b) => a.line - b.line);
   return { lines, errors, headers: header.headers };

@@ -7,11 +7,10 @@ import { Prisma } from "../generated/prisma/client.js";
 import type { Database, Sql } from "../platform/db/client.js";
 import type { PhonePolicy } from "../platform/phone.js";
 import { ConflictError, InvalidArgumentError, NotFoundError } from "../platform/errors.js";
-import { INT_MAX } from "../platform/input.js";
 import { isUniqueViolation, type UniqueConstraint } from "../platform/db/pg-errors.js";
 import { importBatch, type ImportLine, type ImportProblem } from "../ledger/import.js";
 import { asConsoleUser } from "../ledger/actor.js";
-import { readImportFile, type ImportColumn, type LineError } from "./import-file.js";
+import { readImportFile, wordProblem, type ImportColumn, type LineError, type LineProblem } from "./import-file.js";
 
 export interface ImportDeps {
   db: Database;
@@ -38,20 +37,20 @@ export const LISTED_ERRORS = 100;
 export class ImportRejectedError extends InvalidArgumentError {
   override name = "ImportRejectedError";
   constructor(readonly errors: LineError[]) {
-    const listed = errors.slice(0, LISTED_ERRORS).map((e) => `line ${e.line}${e.column ? `, ${e.column}` : ""}: ${e.reason}`);
+    const listed = errors.slice(0, LISTED_ERRORS).map((e) => `line ${e.line}${e.column ? `, ${e.column}` : ""}: ${wordProblem(e.problem)}`);
     const more = errors.length > LISTED_ERRORS ? [`and ${errors.length - LISTED_ERRORS} more wrong lines`] : [];
     super([`${errors.length} wrong line(s); nothing was imported`, ...listed, ...more].join("\n"));
   }
 }
 
-/** Where and how each of the ledger function's problems is reported. */
-const PROBLEMS: Record<ImportProblem, { column: ImportColumn; reason: (l: ImportLine) => string }> = {
-  number_taken: { column: "member_no", reason: (l) => `member number ${l.memberNo} belongs to another phone` },
-  phone_has_other_number: { column: "phone", reason: () => "this phone is a member with another number" },
-  member_not_found: { column: "phone", reason: (l) => `required: member number ${l.memberNo} is not known` },
-  member_named_twice: { column: "member_no", reason: () => "names a member that another line of the file names too" },
-  already_imported: { column: "phone", reason: () => "already imported into this store's pool" },
-  above_maximum: { column: "balance", reason: () => `the member's balance would pass ${INT_MAX}` },
+/** Where each of the ledger function's problems is reported, and what it is. */
+const PROBLEMS: Record<ImportProblem, { column: ImportColumn; problem: (l: ImportLine) => LineProblem }> = {
+  number_taken: { column: "member_no", problem: (l) => ({ kind: "number_taken", memberNo: l.memberNo! }) },
+  phone_has_other_number: { column: "phone", problem: () => ({ kind: "phone_has_other_number" }) },
+  member_not_found: { column: "phone", problem: (l) => ({ kind: "member_not_found", memberNo: l.memberNo! }) },
+  member_named_twice: { column: "member_no", problem: () => ({ kind: "member_named_twice" }) },
+  already_imported: { column: "phone", problem: () => ({ kind: "already_imported" }) },
+  above_maximum: { column: "balance", problem: () => ({ kind: "above_maximum" }) },
 };
 
 /**
@@ -102,8 +101,8 @@ export class ImportService {
         counts.newAccounts += r.new_accounts!;
         const byLine = new Map(batch.map((l) => [l.line, l]));
         for (const p of r.problems ?? []) {
-          const { column, reason } = PROBLEMS[p.problem];
-          errors.push({ line: p.line, column: headers[column] ?? column, reason: reason(byLine.get(p.line)!) });
+          const { column, problem } = PROBLEMS[p.problem];
+          errors.push({ line: p.line, column: headers[column] ?? column, problem: problem(byLine.get(p.line)!) });
         }
         progress?.(i + batch.length, lines.length);
       }

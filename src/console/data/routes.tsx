@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { ImportRejectedError, LISTED_ERRORS, type ImportSummary } from "../../import-export/import.js";
-import type { LineError } from "../../import-export/import-file.js";
+import { wordProblem, type LineError } from "../../import-export/import-file.js";
 import { ConflictError, InvalidArgumentError } from "../../platform/errors.js";
 import type { ConsoleDeps } from "../deps.js";
 import { CONSOLE_PATH, flash, pageContext, sendPage, type PageContext } from "../page.js";
@@ -139,7 +139,7 @@ function WrongLines({ w, errors }: { w: DataWords; errors: LineError[] }) {
               <tr key={i}>
                 <td class="number">{e.line}</td>
                 <td>{e.column}</td>
-                <td>{e.reason}</td>
+                <td>{wordProblem(e.problem, w.problems)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,29 @@
 // The import / export page's words.
 import type { Language } from "../../platform/i18n.js";
 import type { ImportSummary } from "../../import-export/import.js";
+import { INT_MAX } from "../../platform/input.js";
+import { LINE_PROBLEM_WORDS, type LineProblemWords } from "../../import-export/import-file.js";
+
+/** What is wrong with an import line, in Korean (English: the import's own words). */
+const LINE_PROBLEMS_KO: LineProblemWords = {
+  unreadable: (p) => `CSV로 읽을 수 없는 줄입니다: ${p.detail}`,
+  empty_file: () => "빈 파일입니다. 첫 줄에 열 이름이 있어야 합니다.",
+  second_column: (p) => `${p.column} 열이 두 번 있습니다 (처음: ${p.first})`,
+  no_member_column: () => "휴대폰번호 또는 고객번호 열이 있어야 합니다.",
+  not_mobile: () => "휴대폰 번호가 아닙니다.",
+  bad_member_no: () => `1부터 ${INT_MAX}까지의 정수여야 합니다.`,
+  no_member: () => "휴대폰번호가 필요합니다 (또는 이미 있는 고객번호).",
+  bad_balance: () => `0부터 ${INT_MAX}까지의 정수여야 합니다.`,
+  bad_joined: () => "날짜는 YYYY-MM-DD 또는 YYYY-MM-DD HH:mm:ss 형식이어야 합니다.",
+  nul_in_memo: () => "NUL 문자를 넣을 수 없습니다.",
+  same_as_line: (p) => `${p.line}번째 줄과 ${p.column === "phone" ? "휴대폰번호" : "고객번호"}가 같습니다.`,
+  number_taken: (p) => `고객번호 ${p.memberNo}은(는) 다른 휴대폰 번호의 고객입니다.`,
+  phone_has_other_number: () => "이 휴대폰 번호는 다른 고객번호로 이미 등록되어 있습니다.",
+  member_not_found: (p) => `휴대폰번호가 필요합니다: 고객번호 ${p.memberNo}인 고객이 없습니다.`,
+  member_named_twice: () => "파일의 다른 줄과 같은 고객을 가리킵니다.",
+  already_imported: () => "이 매장(풀)에 이미 가져온 고객입니다.",
+  above_maximum: () => `고객의 잔액이 ${INT_MAX}을(를) 넘게 됩니다.`,
+};
 
 export interface DataWords {
   title: string;
@@ -20,6 +43,7 @@ export interface DataWords {
   errorColumn: string;
   errorReason: string;
   moreWrongLines: (n: number) => string;
+  problems: LineProblemWords;
   fixAndRetry: string;
   noFile: string;
   unreadable: string;
@@ -62,6 +86,7 @@ export const DATA_WORDS: Record<Language, DataWords> = {
     errorColumn: "열",
     errorReason: "내용",
     moreWrongLines: (n) => `그 밖에 틀린 줄 ${n}개`,
+    problems: LINE_PROBLEMS_KO,
     fixAndRetry: "파일을 고친 뒤 다시 올려 주세요.",
     noFile: "올릴 파일을 골라 주세요.",
     unreadable: "파일을 읽을 수 없습니다. 아무것도 가져오지 않았습니다.",
@@ -102,6 +127,7 @@ export const DATA_WORDS: Record<Language, DataWords> = {
     errorColumn: "Column",
     errorReason: "What is wrong",
     moreWrongLines: (n) => `and ${n} more wrong lines`,
+    problems: LINE_PROBLEM_WORDS,
     fixAndRetry: "Fix the file, then upload it again.",
     noFile: "Please choose a file to upload.",
     unreadable: "The upload could not be read. Nothing was imported.",

@@ -1,8 +1,8 @@
 // The members' balances in a pool (the OPEN API's ledger): one small function per SQL function of
 // prisma/migrations/20261204100000_open_api_ledger_functions, which does the whole operation
 // (gate, idempotency, locks, checks, count, write) and answers one row. Its `status` comes from
-// a closed set, parsed here into a union type; the answer's values are null unless the status
-// is a success (`ok`, `applied`, `replayed`).
+// a closed set; the row is parsed into a union discriminated by it: a success (`ok`, `applied`,
+// `replayed`) with the answer's values, which must be there, or a refusal without them.
 import { z } from "zod";
 import type { Sql } from "../platform/db/client.js";
 import { EntryKind } from "../generated/prisma/enums.js";
@@ -27,21 +27,38 @@ const callerArgs = (c: StoreCaller) => [c.storeId, c.authCodeHash, c.timeZone];
 const memberArgs = (m: MemberRef) => ("phone" in m ? [m.phone, null] : [null, m.memberNo]);
 const keyArgs = (k: Idempotency | undefined) => [k?.key ?? null, k?.fingerprint ?? null];
 
-const GATE_STATUSES = ["ok", "auth_failed", "rate_limited"] as const;
-const READ_STATUSES = [...GATE_STATUSES, "member_not_found"] as const;
+const GATE_REFUSALS = ["auth_failed", "rate_limited"] as const;
+const GATE_STATUSES = ["ok", ...GATE_REFUSALS] as const;
+const READ_REFUSALS = [...GATE_REFUSALS, "member_not_found"] as const;
+const CHANGE_SUCCESSES = ["applied", "replayed"] as const;
 /** Every change: its gate, its idempotency key and the count of the call. */
 const CHANGE_REFUSALS = ["key_reused", "auth_failed", "rate_limited", "member_not_found", "insufficient_balance", "above_maximum"] as const;
-const CHANGE_STATUSES = ["applied", "replayed", ...CHANGE_REFUSALS, "count_above_unit_max"] as const;
-const TRANSFER_STATUSES = [...CHANGE_STATUSES, "same_member"] as const;
-const REVERSAL_STATUSES = ["applied", "replayed", ...CHANGE_REFUSALS, "history_not_found", "already_reversed"] as const;
+const BALANCE_CHANGE_REFUSALS = [...CHANGE_REFUSALS, "count_above_unit_max"] as const;
+const TRANSFER_REFUSALS = [...BALANCE_CHANGE_REFUSALS, "same_member"] as const;
+const REVERSAL_REFUSALS = [...CHANGE_REFUSALS, "history_not_found", "already_reversed"] as const;
 
 export type GateStatus = (typeof GATE_STATUSES)[number];
-export type ReadStatus = (typeof READ_STATUSES)[number];
-export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
-export type TransferStatus = (typeof TRANSFER_STATUSES)[number];
-export type ReversalStatus = (typeof REVERSAL_STATUSES)[number];
+export type ReadStatus = "ok" | (typeof READ_REFUSALS)[number];
+type ChangeSuccess = (typeof CHANGE_SUCCESSES)[number];
+export type ChangeStatus = ChangeSuccess | (typeof BALANCE_CHANGE_REFUSALS)[number];
+export type TransferStatus = ChangeSuccess | (typeof TRANSFER_REFUSALS)[number];
+export type ReversalStatus = ChangeSuccess | (typeof REVERSAL_REFUSALS)[number];
 
 const int = z.number().int();
+
+type Statuses = readonly [string, ...string[]];
+
+/**
+ * A function's row: a success status with the answer's values, or a refusal, whose values the
+ * function leaves null and the parse drops. A caller reads the values once the status says success.
+ */
+function outcome<const Successes extends Statuses, const Refusals extends Statuses, Values extends z.ZodRawShape>(
+  successes: Successes,
+  refusals: Refusals,
+  values: Values,
+) {
+  return z.discriminatedUnion("status", [z.object({ status: z.enum(successes), ...values }), z.object({ status: z.enum(refusals) })]);
+}
 
 const gateRow = z.object({ status: z.enum(GATE_STATUSES) });
 
@@ -50,7 +67,7 @@ export function openApiGate(db: Sql, caller: StoreCaller) {
   return callLedger(db, "open_api_gate", callerArgs(caller), gateRow);
 }
 
-const balanceRow = z.object({ status: z.enum(READ_STATUSES), member_no: int.nullable(), balance: int.nullable() });
+const balanceRow = outcome(["ok"], READ_REFUSALS, { member_no: int, balance: int });
 
 /** A member's balance in the caller's pool (a member without an account there is not found). */
 export function readBalance(db: Sql, caller: StoreCaller, member: MemberRef) {
@@ -69,20 +86,20 @@ const historyEntry = z.object({
 });
 export type HistoryEntry = z.infer<typeof historyEntry>;
 
-const historyRow = z.object({ status: z.enum(READ_STATUSES), member_no: int.nullable(), entries: z.array(historyEntry).nullable() });
+const historyRow = outcome(["ok"], READ_REFUSALS, { member_no: int, entries: z.array(historyEntry) });
 
 /** One page of a member's entries in the caller's pool, newest first. */
 export function readHistory(db: Sql, caller: StoreCaller, member: MemberRef, page: { number: number; size: number }) {
   return callLedger(db, "open_api_history", [...callerArgs(caller), ...memberArgs(member), page.number, page.size], historyRow);
 }
 
-const changeRow = z.object({
-  status: z.enum(CHANGE_STATUSES),
-  member_no: int.nullable(),
-  balance: int.nullable(),
-  /** A webhook event was queued with the change. */
+const changeValues = {
+  member_no: int,
+  balance: int,
+  /** A webhook event was queued with the change (null when it was replayed). */
   queued: z.boolean().nullable(),
-});
+};
+const changeRow = outcome(CHANGE_SUCCESSES, BALANCE_CHANGE_REFUSALS, changeValues);
 
 export interface BalanceChange {
   caller: StoreCaller;
@@ -105,7 +122,7 @@ export function changeBalance(db: Sql, c: BalanceChange) {
   );
 }
 
-const transferRow = changeRow.extend({ status: z.enum(TRANSFER_STATUSES), to_member_no: int.nullable(), to_balance: int.nullable() });
+const transferRow = outcome(CHANGE_SUCCESSES, TRANSFER_REFUSALS, { ...changeValues, to_member_no: int, to_balance: int });
 
 export interface Transfer {
   caller: StoreCaller;
@@ -135,7 +152,7 @@ export function transfer(db: Sql, t: Transfer) {
   );
 }
 
-const reversalRow = changeRow.extend({ status: z.enum(REVERSAL_STATUSES) });
+const reversalRow = outcome(CHANGE_SUCCESSES, REVERSAL_REFUSALS, changeValues);
 
 export interface Reversal {
   caller: StoreCaller;

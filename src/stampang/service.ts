@@ -83,14 +83,14 @@ export class PointsService {
 
   async balance(caller: Caller, member: MemberRef): Promise<{ memberNo: number; balance: number }> {
     const read = await readBalance(this.db, this.storeCaller(caller), member);
-    settle(read.status);
-    return { memberNo: read.member_no!, balance: read.balance! };
+    settle(read);
+    return { memberNo: read.member_no, balance: read.balance };
   }
 
   async history(caller: Caller, member: MemberRef, page: { number: number; size: number }): Promise<HistoryEntry[]> {
     const read = await readHistory(this.db, this.storeCaller(caller), member, page);
-    settle(read.status);
-    return read.entries!;
+    settle(read);
+    return read.entries;
   }
 
   /**
@@ -98,7 +98,7 @@ export class PointsService {
    * gate's refusal if there is one, otherwise `failure`.
    */
   async reject(caller: Caller, failure: PointsError): Promise<never> {
-    settle((await openApiGate(this.db, this.storeCaller(caller))).status);
+    settle(await openApiGate(this.db, this.storeCaller(caller)));
     throw failure;
   }
 
@@ -118,7 +118,7 @@ export class PointsService {
       }),
     );
     this.settleChange(out, "transfer");
-    return { memberNo: out.member_no!, balance: out.balance!, to: { memberNo: out.to_member_no!, balance: out.to_balance! } };
+    return { memberNo: out.member_no, balance: out.balance, to: { memberNo: out.to_member_no, balance: out.to_balance } };
   }
 
   /** Reverses one save or use of the member in the store's pool. */
@@ -132,7 +132,7 @@ export class PointsService {
       }),
     );
     this.settleChange(out, "reversal");
-    return { memberNo: out.member_no!, balance: out.balance! };
+    return { memberNo: out.member_no, balance: out.balance };
   }
 
   private async change(caller: Caller, c: Change, kind: "save" | "use"): Promise<{ memberNo: number; balance: number }> {
@@ -147,7 +147,7 @@ export class PointsService {
       }),
     );
     this.settleChange(out, kind);
-    return { memberNo: out.member_no!, balance: out.balance! };
+    return { memberNo: out.member_no, balance: out.balance };
   }
 
   /** Runs a change's ledger call: as the console user when there is one, so that its rows carry the login. */
@@ -156,8 +156,8 @@ export class PointsService {
   }
 
   /** Answers a change's status; an applied change is counted and, when it queued an event, wakes the worker. */
-  private settleChange(out: { status: PointsStatus; queued: boolean | null }, kind: string): void {
-    settle(out.status);
+  private settleChange<Row extends ChangeRow>(out: Row, kind: string): asserts out is Settled<Row> {
+    settle(out);
     if (out.status !== "applied") return;
     ledgerWrites.inc({ kind });
     if (out.queued) this.webhooks.ring();
@@ -168,9 +168,16 @@ export class PointsService {
   }
 }
 
+/** A ledger function's row once its status is a success (STATUS_ANSWERS answers "success"), with the answer's values. */
+type Settled<Row extends { status: PointsStatus }> = Extract<Row, { status: "ok" | "applied" | "replayed" }>;
+
+/** A change's row: applied or replayed with whether it queued a webhook event, or refused. */
+type ChangeRow =
+  { status: "applied" | "replayed"; queued: boolean | null } | { status: Exclude<PointsStatus, "ok" | "applied" | "replayed"> };
+
 /** Returns for a success; throws the PointsError of a refusal. */
-function settle(status: PointsStatus): void {
-  const answer = STATUS_ANSWERS[status];
+function settle<Row extends { status: PointsStatus }>(row: Row): asserts row is Settled<Row> {
+  const answer = STATUS_ANSWERS[row.status];
   if (answer === "success") return;
   if (answer.reason === "rate_limited") rateLimitRejections.inc({ api: "open" });
   throw new PointsError(answer.reason, answer.detail);

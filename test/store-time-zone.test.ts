@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.js";
 import { StampError, StampService } from "../src/vivoldi/service.js";
+import { TodayService } from "../src/console/today/service.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { stampClient } from "./support/stamp-client.js";
 import { stampd } from "./support/cli.js";
@@ -65,6 +66,29 @@ describe("the OPEN API's daily limit", () => {
     expect([before.west, after.west]).toContain(westDays[0]!.day);
     expect(eastDays[0]!.day).not.toBe(westDays[0]!.day);
     expect(await s.services.stores.callsOn(east.id, eastDays[0]!.day)).toBe(1);
+  });
+});
+
+describe("the console's today", () => {
+  it("sums each store's figures on its own local date", async () => {
+    const { east, west } = await twoZones();
+    const before = { east: await todayIn(EAST), west: await todayIn(WEST) };
+    const r = await s.form("/api/open/save", {
+      id: west.id,
+      auth_code: west.auth_code,
+      device: "openapi",
+      number: "010-9141-0004",
+      count: 3,
+    });
+    expect(r.result).toBe(true);
+    const now = new Date();
+    const after = { east: await todayIn(EAST), west: await todayIn(WEST) };
+    const today = new TodayService(s.db, s.config.TIME_ZONE);
+    const [eastToday, westToday] = [await today.figures(east.id, now), await today.figures(west.id, now)];
+    expect([before.west, after.west]).toContain(westToday.day);
+    expect(westToday).toMatchObject({ saves: 1, saved: 3 });
+    expect([before.east, after.east]).toContain(eastToday.day);
+    expect(eastToday).toMatchObject({ saves: 0, saved: 0 });
   });
 });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.js";
 import { StampError, StampService } from "../src/vivoldi/service.js";
 import { TodayService } from "../src/console/today/service.js";
+import { MemberService } from "../src/console/members/service.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { stampClient } from "./support/stamp-client.js";
 import { stampd } from "./support/cli.js";
@@ -195,7 +196,7 @@ describe("setting a store's zone", () => {
 });
 
 describe("exports and imports", () => {
-  it("write each store's dates in its own zone", async () => {
+  it("write each store's dates in its own zone, as the console's customer page shows them", async () => {
     const { east, west } = await twoZones();
     const r = await s.form("/api/open/save", {
       id: east.id,
@@ -217,6 +218,14 @@ describe("exports and imports", () => {
       expect(members).toContain(`${memberNo},010-9141-0002,2,${await local(zone, joined)},`);
       const history = (await admin("GET", `/admin/stores/${store.id}/export/history.csv`)).body;
       expect(history).toContain(`,${await local(zone, saved)},${memberNo},`);
+      const desk = new MemberService({
+        db: s.db,
+        points: s.services.points,
+        phones: { region: "KR", foreign: false },
+        timeZone: s.config.TIME_ZONE,
+      });
+      const page = await desk.member({ login: "owner", storeId: store.id, poolId: store.pool }, memberNo, 1);
+      expect(page?.history[0]?.date).toBe((await local(zone, saved)).slice(0, 16));
     }
   });
 

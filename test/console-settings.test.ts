@@ -1,7 +1,7 @@
 // The store console's settings page (shared/spec/console.md, "settings"), the owner's, in
 // headless Chromium on a phone-sized screen, against a real server on the embedded database, or
 // on PostgreSQL when DATABASE_URL is set: staff logins, stamp API keys, the webhook and its
-// deliveries, the daily limit with today's calls.
+// deliveries, the daily limit with today's calls and the store's time zone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { digest } from "../src/platform/secrets.js";
@@ -34,7 +34,7 @@ let phones = 0;
 const newNumber = () => `010-${String(process.pid % 10_000).padStart(4, "0")}-${String(++phones).padStart(4, "0")}`;
 
 /** An owner of a new store on its settings page. */
-async function onSettings(storeFields: { dailyLimit?: number } = {}) {
+async function onSettings(storeFields: { dailyLimit?: number; timeZone?: string } = {}) {
   const store = await s.services.stores.create({ name: "Cafe", ...storeFields });
   const owner = await consoleUser(s, store.id, "owner");
   const page = await newPhone();
@@ -152,5 +152,15 @@ describeInBrowser("daily limit", () => {
     expect(await page.getByTestId("daily-limit").textContent()).toBe("300");
     expect(await page.getByTestId("calls-today").textContent()).toBe("2");
     expect(await page.locator("#limit-heading ~ form, #limit-heading ~ * input").count()).toBe(0);
+  });
+
+  it("shows the store's time zone, the server's when it has none, and counts today's calls on the store's day", async () => {
+    const { store, page } = await onSettings({ timeZone: "Etc/GMT+12" });
+    await s.form("/api/open/save", { id: store.id, auth_code: store.auth_code, device: "openapi", number: newNumber(), count: 1 });
+    await page.goto(`${s.url}/console/settings`);
+    expect(await page.getByTestId("time-zone").textContent()).toBe("Etc/GMT+12");
+    expect(await page.getByTestId("calls-today").textContent()).toBe("1");
+    const plain = await onSettings();
+    expect(await plain.page.getByTestId("time-zone").textContent()).toBe(s.config.TIME_ZONE);
   });
 });

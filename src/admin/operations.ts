@@ -7,7 +7,7 @@ import type { Database } from "../platform/db/client.js";
 import { migrate } from "../platform/db/migrate.js";
 import { PLANS } from "../vivoldi/gate.js";
 import { CARD_RULES } from "../vivoldi/cards.js";
-import { NUL_MESSAGE, nulPath, recordId, wholeNumber } from "../platform/input.js";
+import { NUL_MESSAGE, nulPath, recordId, timeZoneName, wholeNumber } from "../platform/input.js";
 import { ROLES } from "../console/users/service.js";
 
 export interface OperationContext {
@@ -37,7 +37,7 @@ const boolText = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) =
 const plan = z.enum(PLANS);
 /** A stamp API limit overriding the plan's; `default` (or null) returns to the plan's. */
 const limit = z.union([z.literal("default").transform(() => null), z.null(), wholeNumber(1, 100_000_000)]);
-/** A calendar day in TIME_ZONE. */
+/** A calendar day in the store's time zone. */
 const day = z.iso.date({ error: "must be a date YYYY-MM-DD" });
 /** A console user's login (its form is the service's to check). */
 const login = z.string().min(1).max(64);
@@ -54,6 +54,8 @@ const storeFields = {
   limitMinute: limit.optional(),
   limitHour: limit.optional(),
   limitDay: limit.optional(),
+  /** The store's calendar day; `default` (or null) returns to the server's TIME_ZONE. */
+  timeZone: z.union([z.literal("default").transform(() => null), z.null(), timeZoneName]).optional(),
 };
 
 export const operations = [

@@ -128,6 +128,7 @@ const storeOptions = () => [
   new Option("--limit-minute <n>", "stamp API calls per minute instead of the plan's (`default`: the plan's)"),
   new Option("--limit-hour <n>", "stamp API calls per hour instead of the plan's (`default`: the plan's)"),
   new Option("--limit-day <n>", "stamp API calls per day instead of the plan's (`default`: the plan's)"),
+  new Option("--time-zone <IANA>", "the store's time zone, e.g. Asia/Seoul (`default`: the server's TIME_ZONE)"),
 ];
 
 const BAR_WIDTH = 30;
@@ -198,8 +199,8 @@ function buildCli(run: CliRun): Command {
   fileCommand(run, exporting, "members", "export members", [storeIdOption()]);
   fileCommand(run, exporting, "history", "export history", [
     storeIdOption(),
-    new Option("--from <YYYY-MM-DD>", "first day (in TIME_ZONE)"),
-    new Option("--to <YYYY-MM-DD>", "last day (in TIME_ZONE), included"),
+    new Option("--from <YYYY-MM-DD>", "first day (in the store's time zone)"),
+    new Option("--to <YYYY-MM-DD>", "last day (in the store's time zone), included"),
   ]);
 
   const store = program.command("store").description("manage stores");

@@ -29,12 +29,17 @@ export interface ConsoleDeps {
   importUploads: ImportUploads;
   /** Signs the console's cookies; the same for every instance on one database (sharedSecret "console_cookie"). */
   cookieSecret: string;
-  /** TIME_ZONE: the store's day (issue 18 brings per-store zones). */
+  /** TIME_ZONE: the day of a store without its own time zone. */
   timeZone: string;
   phones: PhonePolicy;
   publicBaseUrl: string;
   /** The time of logins and sessions (the services hold the same clock). */
   clock: () => Date;
+}
+
+/** The time zone of a store's day: its own, else the server's TIME_ZONE. */
+export async function storeTimeZone(deps: Pick<ConsoleDeps, "stores" | "timeZone">, storeId: number): Promise<string> {
+  return (await deps.stores.get(storeId)).time_zone ?? deps.timeZone;
 }
 
 /**

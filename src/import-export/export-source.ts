@@ -29,15 +29,15 @@ export interface HistoryRow {
   balance_after: number;
 }
 
-/** Calendar days in the time zone, both included; either may be open. */
+/** Calendar days in the store's time zone, both included; either may be open. */
 export interface DayRange {
   from?: string;
   to?: string;
 }
 
 export interface ExportSource {
-  /** The pool of the store, or null when there is no such store. */
-  poolOf(storeId: number): Promise<number | null>;
+  /** The pool of the store and the zone of its dates (its own, else `defaultZone`), or null when there is no such store. */
+  storeOf(storeId: number, defaultZone: string): Promise<{ poolId: number; timeZone: string } | null>;
   members(poolId: number, timeZone: string): AsyncIterable<MemberRow[]>;
   history(poolId: number, range: DayRange, timeZone: string): AsyncIterable<HistoryRow[]>;
 }
@@ -65,9 +65,11 @@ export function exportSource(db: Database, batchSize = EXPORT_BATCH_ROWS): Expor
   const limit = (n: number | null) => (n === null ? Prisma.empty : Prisma.sql`LIMIT ${n}`);
 
   return {
-    async poolOf(storeId) {
-      const [store] = await db.query<{ pool_id: number }>(Prisma.sql`SELECT pool_id FROM store WHERE id = ${storeId}`);
-      return store?.pool_id ?? null;
+    async storeOf(storeId, defaultZone) {
+      const [store] = await db.query<{ poolId: number; timeZone: string }>(
+        Prisma.sql`SELECT pool_id AS "poolId", COALESCE(time_zone, ${defaultZone}) AS "timeZone" FROM store WHERE id = ${storeId}`,
+      );
+      return store ?? null;
     },
 
     members: (poolId, timeZone) =>

@@ -29,7 +29,7 @@ export class FileAnswer {
 
 export interface ExportConfig {
   phones: PhonePolicy;
-  /** The time zone of the dates written (TIME_ZONE). */
+  /** The time zone of the dates written for a store without its own (TIME_ZONE). */
   timeZone: string;
 }
 
@@ -44,8 +44,8 @@ export class ExportService {
   ) {}
 
   async members(storeId: number): Promise<FileAnswer> {
-    const poolId = await this.poolOf(storeId);
-    const rows = this.source.members(poolId, this.config.timeZone);
+    const { poolId, timeZone } = await this.storeOf(storeId);
+    const rows = this.source.members(poolId, timeZone);
     return new FileAnswer(
       `store-${storeId}-members.csv`,
       csv(MEMBER_COLUMNS, rows, (m) => [m.member_no, displayPhone(m.phone, this.config.phones), m.balance, m.joined, m.last_activity]),
@@ -54,8 +54,8 @@ export class ExportService {
 
   async history(storeId: number, range: DayRange): Promise<FileAnswer> {
     if (range.from && range.to && range.from > range.to) throw new InvalidArgumentError(`from ${range.from} is after to ${range.to}`);
-    const poolId = await this.poolOf(storeId);
-    const rows = this.source.history(poolId, range, this.config.timeZone);
+    const { poolId, timeZone } = await this.storeOf(storeId);
+    const rows = this.source.history(poolId, range, timeZone);
     return new FileAnswer(
       `store-${storeId}-history.csv`,
       csv(HISTORY_COLUMNS, rows, (e) => {
@@ -76,10 +76,10 @@ export class ExportService {
     );
   }
 
-  private async poolOf(storeId: number): Promise<number> {
-    const poolId = await this.source.poolOf(storeId);
-    if (poolId === null) throw new NotFoundError(`store ${storeId} not found`);
-    return poolId;
+  private async storeOf(storeId: number): Promise<{ poolId: number; timeZone: string }> {
+    const store = await this.source.storeOf(storeId, this.config.timeZone);
+    if (store === null) throw new NotFoundError(`store ${storeId} not found`);
+    return store;
   }
 }
 

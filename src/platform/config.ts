@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { getCountries, type CountryCode } from "libphonenumber-js";
+import { timeZoneName } from "./input.js";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
@@ -22,15 +23,6 @@ const trustProxy = z.union([
     .refine((list) => list.every(isAddressOrBlock), "true, false, or comma-separated IP addresses or CIDR blocks"),
 ]);
 
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, "not a known IANA time zone");
-
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   // Loopback unless the operator opens it up (the Docker image sets 0.0.0.0): the first start
@@ -42,7 +34,7 @@ const schema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   PUBLIC_BASE_URL: z.url().optional(),
-  TIME_ZONE: timeZone.default("Asia/Seoul"),
+  TIME_ZONE: timeZoneName.default("Asia/Seoul"),
   PHONE_REGION: z
     .string()
     .refine((c) => (getCountries() as string[]).includes(c), "not a country code known to libphonenumber")

@@ -21,6 +21,16 @@ export const wholeNumber = (min: number, max = INT_MAX) => {
 /** The id of a stored row (store, card, stamp, member, key, history row): 1 to 2^31-1. */
 export const recordId = wholeNumber(1);
 
+/** An IANA time zone name (e.g. Asia/Seoul) that Node knows: TIME_ZONE, a store's zone. */
+export const timeZoneName = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "not a known IANA time zone (e.g. Asia/Seoul)");
+
 /** Where in `value` the first text with a NUL character is (its path of keys), or null if none is. */
 export function nulPath(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
   if (typeof value === "string") return value.includes("\0") ? path : null;

@@ -20,6 +20,8 @@ export interface StoreFields {
   limitMinute?: number | null;
   limitHour?: number | null;
   limitDay?: number | null;
+  /** IANA time zone of the store's calendar day; null returns to the server's TIME_ZONE. */
+  timeZone?: string | null;
 }
 
 export interface StoreView {
@@ -36,6 +38,8 @@ export interface StoreView {
   limit_minute: number | null;
   limit_hour: number | null;
   limit_day: number | null;
+  /** The store's IANA time zone; null: the server's TIME_ZONE. */
+  time_zone: string | null;
 }
 
 type StoreRow = Awaited<ReturnType<Db["store"]["findFirstOrThrow"]>>;
@@ -54,6 +58,7 @@ function view(s: StoreRow): StoreView {
     limit_minute: s.limitPerMinute,
     limit_hour: s.limitPerHour,
     limit_day: s.limitPerDay,
+    time_zone: s.timeZone,
   };
 }
 
@@ -65,6 +70,7 @@ export class StoreService {
 
   /** Creates a store; its auth_code is returned here once and never again. */
   async create(f: StoreFields & { name: string }): Promise<StoreView & { auth_code: string }> {
+    await this.refuseUnknownZone(f.timeZone);
     const authCode = newSecret();
     const created = await this.translate(() =>
       this.db.$transaction(async (tx) => {
@@ -84,6 +90,7 @@ export class StoreService {
             limitPerMinute: f.limitMinute,
             limitPerHour: f.limitHour,
             limitPerDay: f.limitDay,
+            timeZone: f.timeZone,
           },
         });
         if (f.loginId !== undefined) return store;
@@ -103,7 +110,7 @@ export class StoreService {
     return view(s);
   }
 
-  /** The store's OPEN API calls counted on `day` (YYYY-MM-DD in TIME_ZONE), against its daily limit. */
+  /** The store's OPEN API calls counted on `day` (YYYY-MM-DD in the store's time zone), against its daily limit. */
   async callsOn(id: number, day: string): Promise<number> {
     const usage = await this.db.dailyUsage.findUnique({ where: { storeId_day: { storeId: id, day: new Date(day) } } });
     return usage?.calls ?? 0;
@@ -119,6 +126,7 @@ export class StoreService {
 
   async set(id: number, f: StoreFields): Promise<StoreView> {
     await this.get(id);
+    await this.refuseUnknownZone(f.timeZone);
     const s = await this.translate(async () => {
       const poolId = f.pool === undefined ? undefined : await this.poolOf(this.db, f.pool);
       if (poolId !== undefined) await this.refuseMoveWithBalances(id, poolId);
@@ -136,10 +144,18 @@ export class StoreService {
           limitPerMinute: f.limitMinute,
           limitPerHour: f.limitHour,
           limitPerDay: f.limitDay,
+          timeZone: f.timeZone,
         },
       });
     });
     return view(s);
+  }
+
+  /** PostgreSQL must know the zone too (the CHECK on store.time_zone): refused here with a clear error. */
+  private async refuseUnknownZone(zone: string | null | undefined): Promise<void> {
+    if (zone === undefined || zone === null) return;
+    const [known] = await this.db.$queryRaw<{ ok: boolean }[]>`SELECT time_zone_known(${zone}) AS ok`;
+    if (!known?.ok) throw new InvalidArgumentError(`--time-zone: ${zone} is not a time zone PostgreSQL knows (e.g. Asia/Seoul)`);
   }
 
   private async poolOf(tx: Pick<Db, "store">, storeId: number): Promise<number> {

@@ -8,7 +8,7 @@ import { nulPath, recordId } from "../../platform/input.js";
 import { displayPhone, normalizeMobile } from "../../platform/phone.js";
 import { CARD_RULES } from "../../vivoldi/cards.js";
 import type { ConsoleActor } from "../../vivoldi/service.js";
-import type { Access, ConsoleDeps } from "../deps.js";
+import { storeTimeZone, type Access, type ConsoleDeps } from "../deps.js";
 import { flash, pageContext, sendPage, type Message, type PageContext } from "../page.js";
 import { CsrfField } from "../../platform/page.js";
 import { qrSvg } from "./qr.js";
@@ -134,7 +134,7 @@ export const cardRoutes =
       const { q } = searchQuery.parse(request.query);
       const phoneDigits = digitsOf(q) || undefined;
       const stamps = await deps.stamps.listOfStore(ctx.user.storeId, { cardIdx, phoneDigits, limit: STAMPS_SHOWN });
-      const today = dayIn(deps.timeZone, deps.clock());
+      const today = dayIn(await storeTimeZone(deps, ctx.user.storeId), deps.clock());
       if (refused) ctx.message = { kind: "error", text: w.checkFields };
       return sendPage(request, reply, {
         title: card.cardNm,

@@ -100,17 +100,20 @@ export interface MemberServiceDeps {
   db: Database;
   points: PointsService;
   phones: PhonePolicy;
+  /** The zone of a store without its own (TIME_ZONE). */
   timeZone: string;
 }
 
-const localTime = (column: Prisma.Sql, timeZone: string) => Prisma.sql`to_char(${column} AT TIME ZONE ${timeZone}, 'YYYY-MM-DD HH24:MI')`;
+const localTime = (column: Prisma.Sql, timeZone: Prisma.Sql) =>
+  Prisma.sql`to_char(${column} AT TIME ZONE ${timeZone}, 'YYYY-MM-DD HH24:MI')`;
 
 export class MemberService {
   constructor(private readonly deps: MemberServiceDeps) {}
 
   /** The members of the user's pool that `query` names, the most recently seen first. */
   async search(user: DeskUser, query: MemberQuery): Promise<MemberSummary[]> {
-    const { db, timeZone } = this.deps;
+    const { db } = this.deps;
+    const timeZone = this.zoneOf(user);
     const named =
       "phone" in query
         ? Prisma.sql`m.phone = ${query.phone}`
@@ -140,6 +143,11 @@ export class MemberService {
     return { ...found, unit: await this.unit(user) };
   }
 
+  /** The user's store's time zone, resolved in the query: its own, else TIME_ZONE. */
+  private zoneOf(user: DeskUser): Prisma.Sql {
+    return Prisma.sql`store_time_zone(${user.storeId}, ${this.deps.timeZone})`;
+  }
+
   /** Whether the user's store counts stamps or points. */
   async unit(user: DeskUser): Promise<StoreUnit> {
     const [store] = await this.deps.db.query<{ unit: StoreUnit }>(Prisma.sql`SELECT unit FROM store WHERE id = ${user.storeId}`);
@@ -148,7 +156,8 @@ export class MemberService {
 
   /** A member of the user's pool with one page of their history (from 1), or null when the pool does not know them. */
   async member(user: DeskUser, memberNo: number, page: number): Promise<MemberPage | null> {
-    const { db, timeZone } = this.deps;
+    const { db } = this.deps;
+    const timeZone = this.zoneOf(user);
     const [account] = await db.query<{ id: number; phone: string; balance: number; joined: string; unit: StoreUnit }>(Prisma.sql`
       SELECT a.id, m.phone, a.balance, to_char(a.created_at AT TIME ZONE ${timeZone}, 'YYYY-MM-DD') AS joined, s.unit
         FROM member m

@@ -1,9 +1,9 @@
 // `/console/settings`, the owner's (shared/spec/console.md, "settings"): stamp API keys (a new
 // one shown once; revoke), the webhook URL and its recent deliveries, the store's staff (add,
-// remove), and the daily limit with today's calls, which only the operator changes. Everything
-// goes through the services the operator's commands use, limited to the owner's store. A secret
-// (a key, a password, a signing secret) is shown on the POST's own answer, once; every other
-// POST redirects back with its message.
+// remove), and the daily limit with today's calls and the store's time zone, which only the
+// operator changes. Everything goes through the services the operator's commands use, limited to
+// the owner's store. A secret (a key, a password, a signing secret) is shown on the POST's own
+// answer, once; every other POST redirects back with its message.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { ComponentChildren } from "preact";
 import { z } from "zod";
@@ -46,15 +46,17 @@ export const settingsRoutes =
 
     app.get("/settings", ownerRoute, async (request, reply) => {
       const { ctx, w, store } = words(request, reply);
-      const [keys, hook, deliveries, users, storeView, callsToday] = await Promise.all([
+      const storeView = await deps.stores.get(store);
+      // The store's own zone, else the server's: the day of its calls, and the one shown.
+      const timeZone = storeView.time_zone ?? deps.timeZone;
+      const [keys, hook, deliveries, users, callsToday] = await Promise.all([
         deps.apiKeys.list(store),
         deps.webhooks.show(store),
         deps.webhooks.deliveries(store, DELIVERIES_SHOWN),
         deps.consoleUsers.list(store),
-        deps.stores.get(store),
-        deps.stores.callsOn(store, dayIn(deps.timeZone, deps.clock())),
+        deps.stores.callsOn(store, dayIn(timeZone, deps.clock())),
       ]);
-      const section = { ctx, w, timeZone: deps.timeZone };
+      const section = { ctx, w, timeZone };
       return sendPage(request, reply, {
         title: w.title,
         body: (

@@ -1,5 +1,6 @@
 // The settings page's sections, each with its own forms: stamp API keys, the webhook and its
-// recent deliveries, the store's console users, the daily limit and today's calls.
+// recent deliveries, the store's console users, the daily limit, today's calls and the store's
+// time zone (read-only: the operator sets it).
 import type { ApiKeyView } from "../../vivoldi/api-keys.js";
 import type { DeliveryView, WebhookView } from "../../webhooks/service.js";
 import { formatDateTime, formatNumber } from "../format.js";
@@ -13,6 +14,7 @@ export const SETTINGS_PATH = `${CONSOLE_PATH}/settings`;
 interface SectionProps {
   ctx: PageContext;
   w: SettingsWords;
+  /** The store's time zone: its own, else the server's TIME_ZONE. */
   timeZone: string;
 }
 
@@ -245,6 +247,8 @@ export function LimitSection(p: SectionProps & { dailyLimit: number; callsToday:
         <dd data-testid="daily-limit">{formatNumber(ctx.lang, p.dailyLimit)}</dd>
         <dt>{w.callsToday}</dt>
         <dd data-testid="calls-today">{formatNumber(ctx.lang, p.callsToday)}</dd>
+        <dt>{w.timeZone}</dt>
+        <dd data-testid="time-zone">{p.timeZone}</dd>
       </dl>
       <p>
         <small>{w.limitHelp}</small>

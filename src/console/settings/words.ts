@@ -57,6 +57,7 @@ export interface SettingsWords {
   limitHeading: string;
   dailyLimit: string;
   callsToday: string;
+  timeZone: string;
   limitHelp: string;
 }
 
@@ -113,7 +114,8 @@ export const SETTINGS_WORDS: Record<Language, SettingsWords> = {
     limitHeading: "일일 호출 한도",
     dailyLimit: "하루 한도",
     callsToday: "오늘 사용",
-    limitHelp: "OPEN API 호출 수입니다. 한도는 운영자가 정합니다.",
+    timeZone: "시간대",
+    limitHelp: "OPEN API 호출 수입니다. 한도와 하루를 정하는 시간대는 운영자가 정합니다.",
   },
   en: {
     title: "Settings",
@@ -167,6 +169,7 @@ export const SETTINGS_WORDS: Record<Language, SettingsWords> = {
     limitHeading: "Daily call limit",
     dailyLimit: "Limit per day",
     callsToday: "Used today",
-    limitHelp: "OPEN API calls. The operator sets the limit.",
+    timeZone: "Time zone",
+    limitHelp: "OPEN API calls. The operator sets the limit, and the time zone that decides the day.",
   },
 };

@@ -31,12 +31,13 @@ export const CHART_DAYS = 30;
 export class TodayService {
   constructor(
     private readonly db: Sql,
-    private readonly timeZone: string,
+    /** The zone of a store without its own (TIME_ZONE). */
+    private readonly defaultZone: string,
   ) {}
 
   /** The figures of `storeId` on the day of `now`, and of the CHART_DAYS days up to it. */
   async figures(storeId: number, now: Date): Promise<Today> {
-    const tz = this.timeZone;
+    const tz = Prisma.sql`store_time_zone(${storeId}, ${this.defaultZone})`;
     const today = Prisma.sql`(${now.toISOString()}::timestamptz AT TIME ZONE ${tz})::date`;
     // The start of a day (today + days) as an instant: where its slots begin.
     const start = (days: number) => Prisma.sql`((${today} + ${days}::int)::timestamp AT TIME ZONE ${tz})`;

@@ -52,7 +52,7 @@ export interface ServerOptions {
   onDemoStore?: (demo: DemoStore, server: RunningServer) => void;
   /** Settings of the webhook delivery worker (tests shorten its timings); false runs none. */
   webhookWorker?: Omit<WorkerOptions, "allowPrivate" | "log"> | false;
-  /** The time of the console's logins and sessions; the system's when absent (tests move it). */
+  /** The time of the ledger's calls and the console's logins and sessions; the database's and the system's when absent (tests move it). */
   clock?: () => Date;
 }
 
@@ -88,7 +88,7 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
   try {
     await migrateAndSay(db, log);
     const clock = hooks.clock ?? (() => new Date());
-    const services = createServices(db, config, clock);
+    const services = createServices(db, config, hooks.clock);
     const demo = db.kind === "pglite" && (await services.stores.list()).length === 0 ? await createDemo(services) : null;
     if (demo) log.info({ store: demo.id }, `created the demo store (id ${demo.id}) with an API key and a stamp card`);
     const controlToken = release ? newSecret(32) : undefined;

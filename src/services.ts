@@ -39,15 +39,20 @@ export interface Services {
 /** Lines of an import file per call of its ledger function. */
 const IMPORT_BATCH_LINES = 1000;
 
-/** `clock`: the time of the console's logins, sessions and uploads (tests move it instead of waiting). */
-export function createServices(db: Database, config: Config, clock: () => Date = () => new Date()): Services {
+/**
+ * `clock`: the time of the ledger's calls and of the console's logins, sessions and uploads, which
+ * tests move instead of waiting; when absent, the ledger uses the database's clock and the console
+ * the system's.
+ */
+export function createServices(db: Database, config: Config, clock?: () => Date): Services {
+  const now = clock ?? (() => new Date());
   const stores = new StoreService(db.prisma, { dailyLimit: config.DAILY_LIMIT_DEFAULT });
   const webhookNudge = new WebhookNudge();
   const phones = { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN };
-  const stamps = new StampService(db, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl }, webhookNudge);
+  const stamps = new StampService(db, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl, clock }, webhookNudge);
   return {
     stores,
-    points: new PointsService(db, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX }, webhookNudge),
+    points: new PointsService(db, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX, clock }, webhookNudge),
     stamps,
     stampPages: new StampPageService(db.prisma, stamps),
     apiKeys: new ApiKeyService(db.prisma, stores),
@@ -64,9 +69,9 @@ export function createServices(db: Database, config: Config, clock: () => Date =
       timeZone: config.TIME_ZONE,
       batchSize: IMPORT_BATCH_LINES,
     }),
-    importUploads: new ImportUploads(db.prisma, clock),
-    consoleUsers: new ConsoleUserService(db, clock),
-    consoleSessions: new ConsoleSessionService(db, clock),
+    importUploads: new ImportUploads(db.prisma, now),
+    consoleUsers: new ConsoleUserService(db, now),
+    consoleSessions: new ConsoleSessionService(db, now),
     verify: () => verifyLedger(db.prisma),
   };
 }

@@ -56,6 +56,8 @@ const storeFields = {
   limitDay: limit.optional(),
   /** The store's calendar day; `default` (or null) returns to the server's TIME_ZONE. */
   timeZone: z.union([z.literal("default").transform(() => null), z.null(), timeZoneName]).optional(),
+  /** The pool's expiry period, for every store of the pool; `none` (or null): credits never expire. */
+  expiryDays: z.union([z.literal("none").transform(() => null), z.null(), wholeNumber(1, 3650)]).optional(),
 };
 
 export const operations = [

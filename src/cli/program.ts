@@ -129,6 +129,7 @@ const storeOptions = () => [
   new Option("--limit-hour <n>", "stamp API calls per hour instead of the plan's (`default`: the plan's)"),
   new Option("--limit-day <n>", "stamp API calls per day instead of the plan's (`default`: the plan's)"),
   new Option("--time-zone <IANA>", "the store's time zone, e.g. Asia/Seoul (`default`: the server's TIME_ZONE)"),
+  new Option("--expiry-days <N|none>", "days (1..3650) a credit lasts in the store's pool, for every store of it (`none`: never expires)"),
 ];
 
 const BAR_WIDTH = 30;

@@ -9,11 +9,15 @@ import { EntryKind } from "../generated/prisma/enums.js";
 import { callLedger } from "./call.js";
 import type { Idempotency, MemberRef } from "./types.js";
 
-/** Who calls: the store, the SHA-256 of its auth code, and the time zone of its calendar days. */
+/**
+ * Who calls: the store, the SHA-256 of its auth code, the time zone of its calendar days (unless
+ * the store has its own), and the time of the call (the database's clock when absent; tests pin it).
+ */
 export interface StoreCaller {
   storeId: number;
   authCodeHash: string;
   timeZone: string;
+  at?: Date;
 }
 
 /** The largest count of one save, use or transfer, by the store's unit. */
@@ -22,7 +26,7 @@ export interface CountCeilings {
   point: number;
 }
 
-const callerArgs = (c: StoreCaller) => [c.storeId, c.authCodeHash, c.timeZone];
+const callerArgs = (c: StoreCaller) => [c.storeId, c.authCodeHash, c.timeZone, c.at ?? null];
 /** A member as the functions take it: a phone, or a member number. */
 const memberArgs = (m: MemberRef) => ("phone" in m ? [m.phone, null] : [null, m.memberNo]);
 const keyArgs = (k: Idempotency | undefined) => [k?.key ?? null, k?.fingerprint ?? null];
@@ -67,11 +71,23 @@ export function openApiGate(db: Sql, caller: StoreCaller) {
   return callLedger(db, "open_api_gate", callerArgs(caller), gateRow);
 }
 
-const balanceRow = outcome(["ok"], READ_REFUSALS, { member_no: int, balance: int });
+/** Part of a balance that lapses at the end of `date` (YYYY-MM-DD, the crediting store's day). */
+const expiringPart = z.object({ count: int, date: z.string() });
+export type ExpiringPart = z.infer<typeof expiringPart>;
+
+/** A read brings the account up to its time first: expiring what was due may queue webhook events. */
+const readValues = { queued: z.boolean() };
+const balanceRow = outcome(["ok"], READ_REFUSALS, {
+  member_no: int,
+  balance: int,
+  /** The next three dates on which part of the balance lapses; null unless asked for. */
+  expiring: z.array(expiringPart).nullable(),
+  ...readValues,
+});
 
 /** A member's balance in the caller's pool (a member without an account there is not found). */
-export function readBalance(db: Sql, caller: StoreCaller, member: MemberRef) {
-  return callLedger(db, "open_api_balance", [...callerArgs(caller), ...memberArgs(member)], balanceRow);
+export function readBalance(db: Sql, caller: StoreCaller, member: MemberRef, withExpiry = false) {
+  return callLedger(db, "open_api_balance", [...callerArgs(caller), ...memberArgs(member), withExpiry], balanceRow);
 }
 
 const historyEntry = z.object({
@@ -86,7 +102,7 @@ const historyEntry = z.object({
 });
 export type HistoryEntry = z.infer<typeof historyEntry>;
 
-const historyRow = outcome(["ok"], READ_REFUSALS, { member_no: int, entries: z.array(historyEntry) });
+const historyRow = outcome(["ok"], READ_REFUSALS, { member_no: int, entries: z.array(historyEntry), ...readValues });
 
 /** One page of a member's entries in the caller's pool, newest first. */
 export function readHistory(db: Sql, caller: StoreCaller, member: MemberRef, page: { number: number; size: number }) {

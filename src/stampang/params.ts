@@ -23,7 +23,10 @@ export const commonWire = {
 };
 
 export const changeWire = z.looseObject({ ...commonWire, count: scalar.optional().describe("whole number >= 1") });
-export const lookupWire = z.looseObject(commonWire);
+export const balanceWire = z.looseObject({
+  ...commonWire,
+  with_expiry: scalar.optional().describe("extension: `1` adds `expiring`, the next three dates on which part of the balance lapses"),
+});
 export const transferWire = z.looseObject({
   ...commonWire,
   to_type: scalar.optional().describe("receiver: `phone` (default) or `no` (member number)"),
@@ -120,4 +123,12 @@ export function parseIdempotencyKey(header: unknown, p: WireParams): string | un
   if (key === undefined || key === "") return undefined;
   if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) throw new PointsError("invalid_param", "idempotency_key");
   return key;
+}
+
+/** balance's `with_expiry`: absent or `0` is false, `1` true; anything else is INVALID_PARAM. */
+export function parseWithExpiry(p: WireParams): boolean {
+  const v = str(p.with_expiry);
+  if (v === undefined || v === "0") return false;
+  if (v === "1") return true;
+  throw new PointsError("invalid_param", "with_expiry");
 }

@@ -15,13 +15,14 @@ import {
   changeWire,
   checkWire,
   historyWire,
-  lookupWire,
   parseCaller,
   parseChangeCount,
   parseHistoryId,
   parseIdempotencyKey,
   parseMember,
   parsePage,
+  parseWithExpiry,
+  balanceWire,
   parseReceiver,
   transferWire,
   type WireParams,
@@ -33,7 +34,16 @@ const failureSchema = z
 const ANSWERS = `Always answers HTTP 200: \`result\` true with the data, or false with one of these codes (\`msg\` may add the parameter at fault in parentheses):\n\n${FAILURE_TABLE}`;
 const changed = z.object({ result: z.literal(true), msg: z.literal("ok"), member_no: z.number(), total_point: z.number() });
 const transferred = changed.extend({ to_member_no: z.number(), to_total_point: z.number() });
-const balance = z.object({ result: z.literal(true), msg: z.literal("ok"), member_no: z.number(), total_count: z.number() });
+const balance = z.object({
+  result: z.literal(true),
+  msg: z.literal("ok"),
+  member_no: z.number(),
+  total_count: z.number(),
+  expiring: z
+    .array(z.object({ count: z.number(), date: z.string().describe("the last day, YYYY-MM-DD") }))
+    .optional()
+    .describe("extension, only with `with_expiry=1`: the next three dates on which part of the balance lapses, soonest first"),
+});
 const history = z.object({
   result: z.literal(true),
   msg: z.literal("ok"),
@@ -44,7 +54,7 @@ const history = z.object({
       place: z.string(),
       type: z.number().describe("0 save, 1 use"),
       count: z.number(),
-      content: z.string().describe("적립, 차감, 양도, 취소 or 이관 (an opening balance imported from Stampang)"),
+      content: z.string().describe("적립, 차감, 양도, 취소, 이관 (an opening balance imported from Stampang) or 소멸 (expired)"),
       date: z.string().describe("UTC, ISO 8601"),
     }),
   ),
@@ -166,12 +176,12 @@ export const openApiRoutes =
     route(
       "balance",
       "A member's balance",
-      lookupWire,
+      balanceWire,
       balance,
-      (p) => parseMember(p, phones),
-      async (caller, member) => {
-        const r = await points.balance(caller, member);
-        return { member_no: r.memberNo, total_count: r.balance };
+      (p) => ({ member: parseMember(p, phones), withExpiry: parseWithExpiry(p) }),
+      async (caller, { member, withExpiry }) => {
+        const r = await points.balance(caller, member, withExpiry);
+        return { member_no: r.memberNo, total_count: r.balance, ...(r.expiring ? { expiring: r.expiring } : {}) };
       },
     );
 

@@ -13,6 +13,7 @@ import {
   readHistory,
   reverse,
   transfer,
+  type ExpiringPart,
   type HistoryEntry,
   type StoreCaller,
 } from "../ledger/points.js";
@@ -56,6 +57,8 @@ export interface PointsConfig {
   timeZone: string;
   /** Largest `count` of one call for a point store; a stamp store's is 100. */
   pointCountMax: number;
+  /** The time of calls; the database's clock when absent (tests pin it to cross an expiry). */
+  clock?: () => Date;
 }
 
 export const STAMP_COUNT_MAX = 100;
@@ -81,15 +84,20 @@ export class PointsService {
     return this.change(caller, change, "use");
   }
 
-  async balance(caller: Caller, member: MemberRef): Promise<{ memberNo: number; balance: number }> {
-    const read = await readBalance(this.db, this.storeCaller(caller), member);
-    settle(read);
-    return { memberNo: read.member_no, balance: read.balance };
+  /** The balance; with `withExpiry`, also the next three dates on which part of it lapses. */
+  async balance(
+    caller: Caller,
+    member: MemberRef,
+    withExpiry = false,
+  ): Promise<{ memberNo: number; balance: number; expiring: ExpiringPart[] | null }> {
+    const read = await readBalance(this.db, this.storeCaller(caller), member, withExpiry);
+    this.settleRead(read);
+    return { memberNo: read.member_no, balance: read.balance, expiring: read.expiring };
   }
 
   async history(caller: Caller, member: MemberRef, page: { number: number; size: number }): Promise<HistoryEntry[]> {
     const read = await readHistory(this.db, this.storeCaller(caller), member, page);
-    settle(read);
+    this.settleRead(read);
     return read.entries;
   }
 
@@ -155,6 +163,12 @@ export class PointsService {
     return caller.consoleLogin === undefined ? call(this.db) : asConsoleUser(this.db, caller.consoleLogin, call);
   }
 
+  /** Answers a read's status; a read that expired what was due and queued its events wakes the worker. */
+  private settleRead<Row extends { status: PointsStatus }>(read: Row): asserts read is Settled<Row> {
+    settle(read);
+    if ("queued" in read && read.queued) this.webhooks.ring();
+  }
+
   /** Answers a change's status; an applied change is counted and, when it queued an event, wakes the worker. */
   private settleChange<Row extends ChangeRow>(out: Row, kind: string): asserts out is Settled<Row> {
     settle(out);
@@ -164,7 +178,7 @@ export class PointsService {
   }
 
   private storeCaller(caller: Caller): StoreCaller {
-    return { storeId: caller.storeId, authCodeHash: caller.authCodeHash, timeZone: this.config.timeZone };
+    return { storeId: caller.storeId, authCodeHash: caller.authCodeHash, timeZone: this.config.timeZone, at: this.config.clock?.() };
   }
 }
 

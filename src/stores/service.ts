@@ -22,6 +22,8 @@ export interface StoreFields {
   limitDay?: number | null;
   /** IANA time zone of the store's calendar day; null returns to the server's TIME_ZONE. */
   timeZone?: string | null;
+  /** Days a credit lasts in the store's pool (the pool's, shared by its stores); null: never expires. */
+  expiryDays?: number | null;
 }
 
 export interface StoreView {
@@ -40,9 +42,13 @@ export interface StoreView {
   limit_day: number | null;
   /** The store's IANA time zone; null: the server's TIME_ZONE. */
   time_zone: string | null;
+  /** The pool's expiry period in days; null: credits never expire. */
+  expiry_days: number | null;
 }
 
-type StoreRow = Awaited<ReturnType<Db["store"]["findFirstOrThrow"]>>;
+/** Every read of a store brings its pool's period along. */
+const withPool = { pool: { select: { expiryDays: true } } } as const;
+type StoreRow = Awaited<ReturnType<Db["store"]["findFirstOrThrow"]>> & { pool: { expiryDays: number | null } };
 
 function view(s: StoreRow): StoreView {
   return {
@@ -59,6 +65,7 @@ function view(s: StoreRow): StoreView {
     limit_hour: s.limitPerHour,
     limit_day: s.limitPerDay,
     time_zone: s.timeZone,
+    expiry_days: s.pool.expiryDays,
   };
 }
 
@@ -74,7 +81,10 @@ export class StoreService {
     const authCode = newSecret();
     const created = await this.translate(() =>
       this.db.$transaction(async (tx) => {
-        const poolId = f.pool === undefined ? (await tx.pool.create({ data: {} })).id : await this.poolOf(tx, f.pool);
+        const poolId =
+          f.pool === undefined ? (await tx.pool.create({ data: { expiryDays: f.expiryDays } })).id : await this.poolOf(tx, f.pool);
+        if (f.pool !== undefined && f.expiryDays !== undefined)
+          await tx.pool.update({ where: { id: poolId }, data: { expiryDays: f.expiryDays } });
         const store = await tx.store.create({
           data: {
             // A placeholder until the id is known; replaced below in the same transaction.
@@ -92,20 +102,21 @@ export class StoreService {
             limitPerDay: f.limitDay,
             timeZone: f.timeZone,
           },
+          include: withPool,
         });
         if (f.loginId !== undefined) return store;
-        return tx.store.update({ where: { id: store.id }, data: { loginId: `store${store.id}` } });
+        return tx.store.update({ where: { id: store.id }, data: { loginId: `store${store.id}` }, include: withPool });
       }),
     );
     return { ...view(created), auth_code: authCode };
   }
 
   async list(): Promise<StoreView[]> {
-    return (await this.db.store.findMany({ orderBy: { id: "asc" } })).map(view);
+    return (await this.db.store.findMany({ orderBy: { id: "asc" }, include: withPool })).map(view);
   }
 
   async get(id: number): Promise<StoreView> {
-    const s = await this.db.store.findUnique({ where: { id } });
+    const s = await this.db.store.findUnique({ where: { id }, include: withPool });
     if (!s) throw new NotFoundError(`store ${id} not found`);
     return view(s);
   }
@@ -120,32 +131,39 @@ export class StoreService {
   async rotateCode(id: number): Promise<StoreView & { auth_code: string }> {
     const authCode = newSecret();
     await this.get(id);
-    const s = await this.db.store.update({ where: { id }, data: { authCodeHash: digest(authCode) } });
+    const s = await this.db.store.update({ where: { id }, data: { authCodeHash: digest(authCode) }, include: withPool });
     return { ...view(s), auth_code: authCode };
   }
 
+  /** Changes a store; its expiry period is its pool's, so it changes for every store of the pool. */
   async set(id: number, f: StoreFields): Promise<StoreView> {
     await this.get(id);
     await this.refuseUnknownZone(f.timeZone);
     const s = await this.translate(async () => {
       const poolId = f.pool === undefined ? undefined : await this.poolOf(this.db, f.pool);
       if (poolId !== undefined) await this.refuseMoveWithBalances(id, poolId);
-      return this.db.store.update({
-        where: { id },
-        data: {
-          name: f.name,
-          place: f.branch,
-          loginId: f.loginId,
-          unit: f.unit,
-          dailyLimit: f.dailyLimit,
-          active: f.active,
-          poolId,
-          plan: f.plan,
-          limitPerMinute: f.limitMinute,
-          limitPerHour: f.limitHour,
-          limitPerDay: f.limitDay,
-          timeZone: f.timeZone,
-        },
+      return this.db.$transaction(async (tx) => {
+        const store = await tx.store.update({
+          where: { id },
+          include: withPool,
+          data: {
+            name: f.name,
+            place: f.branch,
+            loginId: f.loginId,
+            unit: f.unit,
+            dailyLimit: f.dailyLimit,
+            active: f.active,
+            poolId,
+            plan: f.plan,
+            limitPerMinute: f.limitMinute,
+            limitPerHour: f.limitHour,
+            limitPerDay: f.limitDay,
+            timeZone: f.timeZone,
+          },
+        });
+        if (f.expiryDays === undefined) return store;
+        await tx.pool.update({ where: { id: store.poolId }, data: { expiryDays: f.expiryDays } });
+        return { ...store, pool: { expiryDays: f.expiryDays } };
       });
     });
     return view(s);

@@ -96,13 +96,13 @@ CREATE FUNCTION "ledger_due"(p_account_id int, p_at timestamptz) RETURNS boolean
   SELECT EXISTS (SELECT 1 FROM ledger_lot l WHERE l.account_id = p_account_id AND l.remaining > 0 AND l.expires_at <= p_at);
 $$;
 
--- One account brought up to `p_at`: locks it (a caller that holds the lock loses nothing), expires
+-- One account brought up to `p_at` (null: now): locks it (a caller that holds the lock loses nothing), expires
 -- what is due, and answers its balance and expiring part after.
 CREATE FUNCTION "ledger_expire_account"(p_account_id int, p_at timestamptz, OUT balance int, OUT expiring int, OUT queued boolean)
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM 1 FROM ledger_account a WHERE a.id = p_account_id FOR UPDATE;
-  SELECT x.queued INTO queued FROM ledger_expire(ARRAY[p_account_id], p_at) x;
+  SELECT x.queued INTO queued FROM ledger_expire(ARRAY[p_account_id], COALESCE(p_at, now())) x;
   SELECT a.balance, a.expiring INTO balance, expiring FROM ledger_account a WHERE a.id = p_account_id;
 END;
 $$;
@@ -129,21 +129,22 @@ END;
 $$;
 
 -- The sweeper's step: up to `p_limit` due lots' accounts (of pool `p_pool_id`, or all), locked in
--- id order, skipping those a call holds (it expires them itself), brought up to `p_at`.
+-- id order, skipping those a call holds (it expires them itself), brought up to `p_at` (null: now).
 -- accounts: how many it locked; rows: the expire rows written.
 CREATE FUNCTION "ledger_expire_sweep"(p_pool_id int, p_at timestamptz, p_limit int, OUT accounts int, OUT rows int, OUT queued boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
+  v_at timestamptz := COALESCE(p_at, now());
   v_ids int[];
 BEGIN
   SELECT array_agg(a.id ORDER BY a.id) INTO v_ids
     FROM (SELECT a.id FROM ledger_account a
-           WHERE a.id IN (SELECT l.account_id FROM ledger_lot l WHERE l.remaining > 0 AND l.expires_at <= p_at
+           WHERE a.id IN (SELECT l.account_id FROM ledger_lot l WHERE l.remaining > 0 AND l.expires_at <= v_at
                             AND (p_pool_id IS NULL OR l.account_id IN (SELECT p.id FROM ledger_account p WHERE p.pool_id = p_pool_id))
                            ORDER BY l.expires_at LIMIT p_limit)
            ORDER BY a.id FOR UPDATE SKIP LOCKED) a;
   accounts := COALESCE(cardinality(v_ids), 0);
-  SELECT x.rows, x.queued INTO rows, queued FROM ledger_expire(COALESCE(v_ids, '{}'), p_at) x;
+  SELECT x.rows, x.queued INTO rows, queued FROM ledger_expire(COALESCE(v_ids, '{}'), v_at) x;
 END;
 $$;
 

@@ -68,6 +68,7 @@ export function createServices(db: Database, config: Config, clock?: () => Date)
       phones,
       timeZone: config.TIME_ZONE,
       batchSize: IMPORT_BATCH_LINES,
+      clock,
     }),
     importUploads: new ImportUploads(db.prisma, now),
     consoleUsers: new ConsoleUserService(db, now),

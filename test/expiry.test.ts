@@ -2,7 +2,7 @@
 // server whose clock the test sets: lots per credit, debits from the lots that lapse first, one
 // `소멸` row per account and moment, at the end of the crediting store's day. On the embedded
 // database, or on PostgreSQL when DATABASE_URL is set.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
@@ -19,7 +19,10 @@ const clock = { now: new Date("2030-01-01T00:00:00Z") };
 let s: TestServer;
 
 beforeAll(async () => {
-  s = await startTestServer({ ADMIN_TOKEN, TIME_ZONE: "Asia/Seoul" }, { clock: () => clock.now, webhookWorker: false });
+  s = await startTestServer(
+    { ADMIN_TOKEN, TIME_ZONE: "Asia/Seoul", WEBHOOK_ALLOW_PRIVATE: "true" },
+    { clock: () => clock.now, webhookWorker: false },
+  );
 });
 afterAll(() => s?.stop());
 
@@ -122,6 +125,56 @@ describe("lots and their ends", () => {
     expect(r).toMatchObject({ result: false, code: "INSUFFICIENT_BALANCE" });
     expect(await balanceOf(cafe, "01031000004")).toBe(0);
     expect((await historyOf(cafe, "01031000004")).map((x) => x.content)).toEqual(["소멸", "적립"]);
+  });
+});
+
+describe("the expire row's webhook event and answers", () => {
+  it("queues one EXPIRE event per expire row for the crediting store's webhook", async () => {
+    const cafe = await storeWithPeriod(1);
+    await s.services.webhooks.set(cafe.id, "http://127.0.0.1:9/hook");
+    at("2030-07-01T03:00:00Z");
+    await call(cafe, "save", { number: "010-3150-0001", count: 2 });
+    at("2030-07-02T03:00:00Z");
+    await call(cafe, "save", { number: "010-3150-0001", count: 3 });
+    at("2030-07-10T03:00:00Z");
+    const { member_no } = await call(cafe, "balance", { number: "010-3150-0001" });
+    const events = await s.db.prisma.webhookEvent.findMany({
+      where: { storeId: cafe.id, action: "EXPIRE" },
+      orderBy: { createdAt: "asc" },
+    });
+    const bodies = events.map((e) => JSON.parse(e.body) as { change: number; occurredAt: string; point: object });
+    const rows = (await historyOf(cafe, "01031500001")).filter((r) => r.content === "소멸");
+    expect(bodies.map((b) => [b.change, b.occurredAt, b.point]).sort()).toEqual([
+      [-2, "2030-07-02T15:00:00.000Z", { storeId: cafe.id, memberNo: member_no, entryId: rows[1]!.id, balance: 3 }],
+      [-3, "2030-07-03T15:00:00.000Z", { storeId: cafe.id, memberNo: member_no, entryId: rows[0]!.id, balance: 0 }],
+    ]);
+  });
+
+  it("with_expiry other than 0 or 1 is INVALID_PARAM, and 0 answers as without it", async () => {
+    const cafe = await storeWithPeriod(5);
+    at("2030-07-01T03:00:00Z");
+    const saved = await call(cafe, "save", { number: "010-3150-0002", count: 2 });
+    expect(await call(cafe, "balance", { number: "010-3150-0002", with_expiry: 2 })).toEqual({
+      result: false,
+      code: "INVALID_PARAM",
+      msg: expect.stringContaining("with_expiry"),
+    });
+    const plain = { result: true, msg: "ok", member_no: saved.member_no, total_count: 2 };
+    expect(await call(cafe, "balance", { number: "010-3150-0002", with_expiry: 0 })).toEqual(plain);
+    expect(await call(cafe, "balance", { number: "010-3150-0002" })).toEqual(plain);
+    expect(await call(cafe, "balance", { number: "010-3150-0002", with_expiry: 1 })).toEqual({
+      ...plain,
+      expiring: [{ count: 2, date: "2030-07-06" }],
+    });
+  });
+
+  it("an import into a pool with a period is a lot from the day of the import", async () => {
+    const cafe = await storeWithPeriod(10);
+    at("2030-08-01T03:00:00Z");
+    const file = Buffer.from(["member_no,phone,balance,joined", ",010-3150-0003,7,2022-03-04", ""].join("\n"));
+    await s.services.imports.importMembers(cafe.id, file, { dryRun: false });
+    expect(await lotsOf(cafe, "01031500003")).toEqual([[7, "2030-08-11"]]);
+    await expectVerifyClean();
   });
 });
 
@@ -280,5 +333,55 @@ describe("the period", () => {
     });
     expect(await call(cafe, "balance", { number: "010-3400-0003", with_expiry: 1 })).toMatchObject({ total_count: 3, expiring: [] });
     expect(await lotsOf(cafe, "01034000003")).toEqual([]);
+  });
+});
+
+describe("stampd verify", () => {
+  let v: TestServer;
+  const sql = (text: string) => v.db.prisma.$executeRawUnsafe(text);
+  const problems = async () => (await v.services.verify()).problems;
+  /** The one account's lots, by id: one spent in part, one expired in part, one open. */
+  let lots: { id: number; accountId: number }[];
+
+  beforeEach(async () => {
+    const vclock = { now: new Date("2030-01-10T03:00:00Z") };
+    v = await startTestServer({}, { clock: () => vclock.now, webhookWorker: false });
+    const store = await v.services.stores.create({ name: "Audit", expiryDays: 1 });
+    const p = { id: store.id, auth_code: store.auth_code, device: "openapi", number: "01035000001" };
+    await v.form("/api/open/save", { ...p, count: 5 });
+    await v.form("/api/open/use", { ...p, count: 2 });
+    vclock.now = new Date("2030-01-15T03:00:00Z");
+    await v.form("/api/open/save", { ...p, count: 4 });
+    lots = await v.db.prisma.ledgerLot.findMany({ orderBy: { id: "asc" }, select: { id: true, accountId: true } });
+    expect(lots).toHaveLength(2);
+  });
+  afterEach(() => v?.stop());
+
+  it("is clean after saves, uses and an expiry", async () => {
+    expect(await problems()).toEqual([]);
+  });
+
+  it("reports a lot whose remainder was changed", async () => {
+    await sql(`UPDATE ledger_lot SET remaining = remaining - 1 WHERE id = ${lots[1]!.id}`);
+    expect(await problems()).toEqual([`account ${lots[1]!.accountId}: expiring 4 but its lots hold 3 (balance 4)`]);
+  });
+
+  it("reports a lot that claims more than its credit", async () => {
+    await sql(`ALTER TABLE ledger_lot DROP CONSTRAINT ledger_lot_remaining_check`);
+    await sql(`UPDATE ledger_lot SET amount = 3 WHERE id = ${lots[1]!.id}`);
+    expect(await problems()).toContain(`lot ${lots[1]!.id}: remaining 4 and expired 0 outside its credit of 3`);
+  });
+
+  it("reports an expire row that does not match what its lots held", async () => {
+    await sql(`UPDATE ledger_lot SET expired = 2 WHERE id = ${lots[0]!.id}`);
+    const expire = await v.db.prisma.ledgerEntry.findFirstOrThrow({ where: { kind: "expire" } });
+    expect(await problems()).toEqual([`expire entry ${expire.id}: delta -3 but its lots had 2 left`]);
+  });
+
+  it("reports a lot credited by a use", async () => {
+    const use = await v.db.prisma.ledgerEntry.findFirstOrThrow({ where: { kind: "use" } });
+    await sql(`DROP INDEX ledger_lot_entry_id_key`);
+    await sql(`UPDATE ledger_lot SET entry_id = ${use.id} WHERE id = ${lots[1]!.id}`);
+    expect(await problems()).toContain(`lot ${lots[1]!.id}: entry ${use.id} (use, delta -2) is not a credit of 4`);
   });
 });

@@ -19,6 +19,8 @@ export interface ImportDeps {
   timeZone: string;
   /** Lines per call of the ledger function. */
   batchSize: number;
+  /** The time of the import (the day its lots count from); the database's clock when absent. */
+  clock?: () => Date;
 }
 
 export interface ImportSummary {
@@ -95,7 +97,7 @@ export class ImportService {
         const batch = lines.slice(i, i + this.deps.batchSize);
         // Once a line is wrong nothing will be written: the rest are only checked.
         const write = !dryRun && errors.length === 0;
-        const r = await importBatch(sql, { storeId, timeZone: this.deps.timeZone, write, lines: batch });
+        const r = await importBatch(sql, { storeId, timeZone: this.deps.timeZone, at: this.deps.clock?.(), write, lines: batch });
         if (r.status === "store_not_found") throw new NotFoundError(`no store ${storeId}`);
         counts.newMembers += r.new_members!;
         counts.newAccounts += r.new_accounts!;

@@ -38,6 +38,8 @@ const importRow = z.object({
 export interface ImportBatch {
   storeId: number;
   timeZone: string;
+  /** The time of the import; the database's clock when absent. */
+  at?: Date;
   /** Write the lines (when none is wrong); otherwise only check them. */
   write: boolean;
   lines: ImportLine[];
@@ -52,6 +54,7 @@ export function importBatch(db: Sql, b: ImportBatch) {
     [
       b.storeId,
       b.timeZone,
+      b.at ?? null,
       b.write,
       column("line"),
       column("phone"),

@@ -117,6 +117,47 @@ const CHECKS: { name: string; sql: string }[] = [
           HAVING count(r.id) <> 1 OR NOT o.reversed`,
   },
   {
+    // Lots (shared/spec/expiry.md): what an account's lots hold is its `expiring` part; the rest of
+    // the balance never expires, so lots and that rest sum to the balance.
+    name: "an account's lots sum to its expiring part, within its balance",
+    sql: `SELECT format('account %s: expiring %s but its lots hold %s (balance %s)', a.id, a.expiring, COALESCE(l.held, 0), a.balance) AS problem
+            FROM ledger_account a
+            LEFT JOIN (SELECT account_id, sum(remaining) AS held FROM ledger_lot GROUP BY account_id) l ON l.account_id = a.id
+           WHERE a.expiring <> COALESCE(l.held, 0) OR a.expiring < 0 OR a.expiring > a.balance`,
+  },
+  {
+    name: "each lot is one credit of its account, and holds between nothing and that credit",
+    sql: `SELECT format('lot %s: %s', id, problem) AS problem FROM (
+            SELECT l.id, CASE
+                     WHEN l.remaining < 0 OR l.expired < 0 OR l.remaining + l.expired > l.amount
+                       THEN format('remaining %s and expired %s outside its credit of %s', l.remaining, l.expired, l.amount)
+                     WHEN e.account_id <> l.account_id OR e.store_id <> l.store_id THEN format('entry %s is of another account or store', e.id)
+                     WHEN e.delta <> l.amount OR e.kind NOT IN ('save', 'import', 'transfer', 'reversal')
+                       THEN format('entry %s (%s, delta %s) is not a credit of %s', e.id, e.kind, e.delta, l.amount)
+                   END AS problem
+              FROM ledger_lot l JOIN ledger_entry e ON e.id = l.entry_id) p
+           WHERE problem IS NOT NULL`,
+  },
+  {
+    // An expire row is dated its lots' end, the moment they had ended.
+    name: "each expire row takes what its account's lots held at their end",
+    sql: `SELECT format('expire entry %s: %s', id, problem) AS problem FROM (
+            SELECT e.id, CASE
+                     WHEN count(l.id) = 0 THEN 'expires no lot'
+                     WHEN -e.delta <> sum(l.expired) THEN format('delta %s but its lots had %s left', e.delta, sum(l.expired))
+                     WHEN bool_or(l.account_id <> e.account_id) THEN 'takes a lot of another account'
+                     WHEN bool_or(l.expires_at <> e.created_at) THEN 'takes a lot that ends at another moment'
+                   END AS problem
+              FROM ledger_entry e LEFT JOIN ledger_lot l ON l.expired_by = e.id
+             WHERE e.kind = 'expire'
+             GROUP BY e.id) x
+           WHERE problem IS NOT NULL
+          UNION ALL
+          SELECT format('lot %s: %s expired by entry %s, which is not an expire row', l.id, l.expired, l.expired_by)
+            FROM ledger_lot l LEFT JOIN ledger_entry e ON e.id = l.expired_by
+           WHERE l.expired_by IS NOT NULL AND e.kind IS DISTINCT FROM 'expire'`,
+  },
+  {
     // store_activity is kept by the trigger of 20261206100000_console_members; this is its recount.
     name: "each store's activity slots equal a count of its ledger rows",
     sql: `SELECT format('store %s, slot %s UTC: activity (saves, saved, uses, used, new members, card stamps) %s but its ledger rows give %s',

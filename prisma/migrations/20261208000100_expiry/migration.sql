@@ -626,9 +626,11 @@ END;
 $$;
 
 -- The import, as before (20261207000000_store_time_zone): an opening balance is a credit, so in a
--- pool with a period it is a lot dated from the day of the import in the importing store's zone.
-CREATE OR REPLACE FUNCTION "ledger_import"(
-  p_store_id int, p_time_zone text, p_write boolean,
+-- pool with a period it is a lot dated from the day of the import in the importing store's zone;
+-- at `p_at` (null: now), like the OPEN API's functions.
+DROP FUNCTION "ledger_import"(int, text, boolean, int[], text[], int[], int[], text[], text[]);
+CREATE FUNCTION "ledger_import"(
+  p_store_id int, p_time_zone text, p_at timestamptz, p_write boolean,
   p_lines int[], p_phones text[], p_member_nos int[], p_balances int[], p_joined text[], p_memos text[],
   OUT status text, OUT problems json, OUT new_members int, OUT new_accounts int
 ) LANGUAGE plpgsql AS $$
@@ -646,7 +648,7 @@ BEGIN
   SELECT s.pool_id, z.zone, e.expires_on, e.expires_at INTO v_pool_id, v_time_zone, v_expires_on, v_expires_at
     FROM store s JOIN pool p ON p.id = s.pool_id
    CROSS JOIN LATERAL (SELECT COALESCE(s.time_zone, p_time_zone) AS zone) z
-   CROSS JOIN LATERAL lot_end((now() AT TIME ZONE z.zone)::date, p.expiry_days, z.zone) e
+   CROSS JOIN LATERAL lot_end((COALESCE(p_at, now()) AT TIME ZONE z.zone)::date, p.expiry_days, z.zone) e
    WHERE s.id = p_store_id;
   IF NOT FOUND THEN
     status := 'store_not_found';
@@ -663,7 +665,7 @@ BEGIN
                                  SELECT l.member_no FROM unnest(p_phones, p_member_nos) AS l(phone, member_no) WHERE l.phone IS NULL)
            ORDER BY a.id FOR UPDATE) a;
   IF p_write THEN
-    PERFORM ledger_expire(v_accounts, now());
+    PERFORM ledger_expire(v_accounts, COALESCE(p_at, now()));
   END IF;
 
   -- Checks, on the locked rows.

@@ -291,6 +291,30 @@ describe("each crediting store's zone", () => {
   });
 });
 
+describe("concurrent calls at the end", () => {
+  it("calls racing past an end expire it once: one 소멸 row, every answer without the expired lot", async () => {
+    const cafe = await storeWithPeriod(1);
+    at("2030-09-01T03:00:00Z");
+    await call(cafe, "save", { number: "010-3160-0001", count: 5 });
+    await call(cafe, "save", { number: "010-3160-0002", count: 1 });
+    at("2030-09-05T03:00:00Z");
+    const answers = await Promise.all([
+      ...Array.from({ length: 6 }, () => call(cafe, "balance", { number: "010-3160-0001" })),
+      ...Array.from({ length: 6 }, () => call(cafe, "save", { number: "010-3160-0001", count: 1 })),
+      ...Array.from({ length: 3 }, () => call(cafe, "transfer", { number: "010-3160-0002", to_number: "010-3160-0001", count: 1 })),
+    ]);
+    for (const a of answers.slice(0, 6)) expect(a.total_count).toBeLessThanOrEqual(6);
+    for (const a of answers.slice(6, 12)) expect(a).toMatchObject({ result: true, total_point: expect.any(Number) });
+    for (const a of answers.slice(6, 12)) expect(a.total_point).toBeLessThanOrEqual(6);
+    for (const a of answers.slice(12)) expect(a).toMatchObject({ result: false, code: "INSUFFICIENT_BALANCE" });
+    expect(await balanceOf(cafe, "01031600001")).toBe(6);
+    const expired = (await historyOf(cafe, "01031600001")).filter((r) => r.content === "소멸");
+    expect(expired.map((r) => r.count)).toEqual([5]);
+    expect((await historyOf(cafe, "01031600002")).filter((r) => r.content === "소멸").map((r) => r.count)).toEqual([1]);
+    await expectVerifyClean();
+  });
+});
+
 describe("the period", () => {
   it("changing it applies to credits made after the change", async () => {
     const cafe = await storeWithPeriod(30);

@@ -93,27 +93,27 @@ describe("the console's today", () => {
   });
 });
 
+/** The stamp service of this server with the time of every call pinned to `clock.now`. */
+function pinned() {
+  const clock = { now: new Date(0) };
+  const service = new StampService(
+    s.db,
+    { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now },
+    s.services.webhookNudge,
+  );
+  return { clock, service };
+}
+
+/** A store's key and one stamp of its card, valid on 2030-03-11 only. */
+async function stampOf(store: { id: number }) {
+  const { key } = await s.services.apiKeys.create({ store: store.id, plan: "personal" });
+  const card = (await s.services.cards.create({ store: store.id, name: "Card", title: "t", maxStamps: 10 })).cardIdx;
+  const created = await stampClient(s, key)("create", { cardIdx: card, strtYmd: "2030-03-11", endYmd: "2030-03-11" });
+  expect(created).toMatchObject({ status: 200, result: expect.stringMatching(/^\d+$/) });
+  return { key, stampIdx: Number(created.result) };
+}
+
 describe("the stamp API", () => {
-  /** The stamp service of this server with the time of every call pinned to `clock.now`. */
-  function pinned() {
-    const clock = { now: new Date(0) };
-    const service = new StampService(
-      s.db,
-      { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now },
-      s.services.webhookNudge,
-    );
-    return { clock, service };
-  }
-
-  /** A store's key and one stamp of its card, valid on 2030-03-11 only. */
-  async function stampOf(store: { id: number }) {
-    const { key } = await s.services.apiKeys.create({ store: store.id, plan: "personal" });
-    const card = (await s.services.cards.create({ store: store.id, name: "Card", title: "t", maxStamps: 10 })).cardIdx;
-    const created = await stampClient(s, key)("create", { cardIdx: card, strtYmd: "2030-03-11", endYmd: "2030-03-11" });
-    expect(created).toMatchObject({ status: 200, result: expect.stringMatching(/^\d+$/) });
-    return { key, stampIdx: Number(created.result) };
-  }
-
   async function validity(service: StampService, key: string, stampIdx: number) {
     try {
       await service.validate(key, stampIdx);
@@ -151,6 +151,40 @@ describe("the stamp API", () => {
       const { regYmdt } = (await service.validate(shop.key, shop.stampIdx)).result;
       const registered = Prisma.sql`SELECT created_at FROM stamp WHERE id = ${shop.stampIdx}`;
       expect(regYmdt).toBe(await inDatabase(Prisma.sql`to_char((${registered}) AT TIME ZONE ${zone}, 'YYYY-MM-DD HH24:MI:SS')`));
+    }
+  });
+});
+
+describe("the stamp page and the console's stamps", () => {
+  it("the stamp page reads a stamp's validity on its store's day", async () => {
+    const { east, west } = await twoZones("stamp");
+    const [e, w] = [await stampOf(east), await stampOf(west)];
+    const { clock, service } = pinned();
+    const pageOf = async (stampIdx: number) => (await s.db.prisma.stamp.findUniqueOrThrow({ where: { id: stampIdx } })).pageCode;
+    clock.now = new Date("2030-03-10T12:00:00Z"); // the 11th in the east, the 10th in the west
+    expect((await service.readPage(e.stampIdx, await pageOf(e.stampIdx)))?.unusable).toBeNull();
+    expect((await service.readPage(w.stampIdx, await pageOf(w.stampIdx)))?.unusable).toBe("not_started");
+    clock.now = new Date("2030-03-11T12:00:00Z"); // the 12th in the east, the 11th in the west
+    expect((await service.readPage(e.stampIdx, await pageOf(e.stampIdx)))?.unusable).toBe("expired");
+    expect((await service.readPage(w.stampIdx, await pageOf(w.stampIdx)))?.unusable).toBeNull();
+  });
+
+  it("a card issued at the console is valid from its store's today", async () => {
+    const { east, west } = await twoZones("stamp");
+    const { clock, service } = pinned();
+    clock.now = new Date("2030-03-10T12:00:00Z"); // the 11th in the east, the 10th in the west
+    for (const [store, from] of [
+      [east, "2030-03-11"],
+      [west, "2030-03-10"],
+    ] as const) {
+      const card = (await s.services.cards.create({ store: store.id, name: "Card", title: "t", maxStamps: 10 })).cardIdx;
+      const issued = await service.issueOfStore(
+        { storeId: store.id, login: "owner" },
+        { cardIdx: card, phone: "010-9141-0005", userName: null, months: 1 },
+      );
+      expect(issued.status).toBe("ok");
+      const stamp = await s.db.prisma.stamp.findUniqueOrThrow({ where: { id: issued.stampIdx! } });
+      expect(stamp.validFrom.toISOString().slice(0, 10)).toBe(from);
     }
   });
 });

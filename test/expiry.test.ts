@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.js";
 import { startTestServer, type TestServer } from "./support/server.js";
+import { stampd } from "./support/cli.js";
 
 type Store = { id: number; auth_code: string };
 type Params = Record<string, string | number>;
@@ -357,6 +358,47 @@ describe("the period", () => {
     });
     expect(await call(cafe, "balance", { number: "010-3400-0003", with_expiry: 1 })).toMatchObject({ total_count: 3, expiring: [] });
     expect(await lotsOf(cafe, "01034000003")).toEqual([]);
+  });
+});
+
+describe("setting the period", () => {
+  const admin = (method: "PATCH" | "POST", url: string, payload: object) =>
+    s.app.inject({ method, url, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload });
+
+  it("store set --expiry-days sets the pool's for every store of it; none removes it; the admin API does the same", async () => {
+    const cafe = await storeWithPeriod(null);
+    const branch = await s.services.stores.create({ name: "Branch", pool: cafe.id });
+    const set = await stampd(["store", "set", "--id", String(branch.id), "--expiry-days", "365", "--json"], s.database.env);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ id: branch.id, expiry_days: 365 });
+    const list = JSON.parse((await stampd(["store", "list", "--json"], s.database.env)).stdout) as {
+      id: number;
+      expiry_days: number | null;
+    }[];
+    expect(list.filter((x) => x.id === cafe.id || x.id === branch.id).map((x) => x.expiry_days)).toEqual([365, 365]);
+    const none = await stampd(["store", "set", "--id", String(cafe.id), "--expiry-days", "none", "--json"], s.database.env);
+    expect(JSON.parse(none.stdout)).toMatchObject({ expiry_days: null });
+    const api = await admin("PATCH", `/admin/stores/${cafe.id}`, { expiryDays: 30 });
+    expect(api.statusCode).toBe(200);
+    expect(api.json()).toMatchObject({ expiry_days: 30 });
+    const created = await admin("POST", "/admin/stores", { name: "New", expiryDays: 7 });
+    expect(created.json()).toMatchObject({ expiry_days: 7 });
+  });
+
+  it("refuses a period outside 1..3650 or not a whole number, with a clear error, and changes nothing", async () => {
+    const cafe = await storeWithPeriod(30);
+    const before = await s.services.stores.get(cafe.id);
+    for (const bad of ["0", "3651", "-1", "1.5", "forever"]) {
+      const cli = await stampd(["store", "set", "--id", String(cafe.id), "--expiry-days", bad, "--daily-limit", "9"], s.database.env);
+      expect(cli.code, bad).not.toBe(0);
+      expect(cli.stderr, bad).toMatch(/expiry-days/);
+      const api = await admin("PATCH", `/admin/stores/${cafe.id}`, { expiryDays: bad, dailyLimit: 9 });
+      expect(api.statusCode, bad).toBe(400);
+      expect(api.body, bad).toMatch(/expiryDays/);
+    }
+    // The database's CHECK is the backstop.
+    await expect(s.db.query(Prisma.sql`UPDATE pool SET expiry_days = 0 WHERE id = ${before.pool}`)).rejects.toThrow();
+    expect(await s.services.stores.get(cafe.id)).toEqual(before);
   });
 });
 

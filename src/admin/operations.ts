@@ -57,7 +57,11 @@ const storeFields = {
   /** The store's calendar day; `default` (or null) returns to the server's TIME_ZONE. */
   timeZone: z.union([z.literal("default").transform(() => null), z.null(), timeZoneName]).optional(),
   /** The pool's expiry period, for every store of the pool; `none` (or null): credits never expire. */
-  expiryDays: z.union([z.literal("none").transform(() => null), z.null(), wholeNumber(1, 3650)]).optional(),
+  expiryDays: z
+    .union([z.literal("none").transform(() => null), z.null(), wholeNumber(1, 3650)], {
+      error: "must be a whole number of days from 1 to 3650, or none",
+    })
+    .optional(),
 };
 
 export const operations = [

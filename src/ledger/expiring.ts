@@ -20,7 +20,8 @@ const expiringParts = (where: Prisma.Sql, at: Date | undefined) => Prisma.sql`
    WHERE l.remaining > 0 AND l.expires_at > ${timeOf(at)} AND ${where}
    GROUP BY l.account_id, l.expires_on`;
 
-const DATE = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD')`;
+/** A date column as `YYYY-MM-DD`. */
+const dayText = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD')`;
 
 /**
  * The account's next expiry at `at`: what lapses after the soonest last day (YYYY-MM-DD, the
@@ -28,7 +29,7 @@ const DATE = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD')
  */
 export async function nextExpiry(db: Sql, accountId: number, at?: Date): Promise<ExpiringPart | null> {
   const [next] = await db.query<ExpiringPart>(Prisma.sql`
-    SELECT p.count, ${DATE(Prisma.sql`p.expires_on`)} AS date
+    SELECT p.count, ${dayText(Prisma.sql`p.expires_on`)} AS date
       FROM (${expiringParts(Prisma.sql`l.account_id = ${accountId}`, at)}) p
      ORDER BY p.expires_on LIMIT 1`);
   return next ?? null;
@@ -66,7 +67,7 @@ export async function expiringInPool(db: Sql, w: ExpiringWindow): Promise<Expiri
   const inWindow = Prisma.sql`l.expires_on <= ${store.last_day}::date
     AND l.account_id IN (SELECT a.id FROM ledger_account a WHERE a.pool_id = ${store.pool_id})`;
   return db.query<ExpiringLine>(Prisma.sql`
-    SELECT m.id AS member_no, m.phone, p.count, ${DATE(Prisma.sql`p.expires_on`)} AS date
+    SELECT m.id AS member_no, m.phone, p.count, ${dayText(Prisma.sql`p.expires_on`)} AS date
       FROM (${expiringParts(inWindow, w.at)}) p
       JOIN ledger_account a ON a.id = p.account_id
       JOIN member m ON m.id = a.member_id

@@ -99,7 +99,13 @@ try {
   await time("page `/console/settings`", page("/console/settings"));
 
   const user = { login: "bench-owner", storeId: store.id, poolId: store.pool };
-  const members = new MemberService({ db, points: services.points, phones: { region: "KR", foreign: false }, timeZone: config.TIME_ZONE });
+  const members = new MemberService({
+    db,
+    points: services.points,
+    expiry: services.expiry,
+    phones: { region: "KR", foreign: false },
+    timeZone: config.TIME_ZONE,
+  });
   const today = new TodayService(db, config.TIME_ZONE);
   await time("read: today and 30 days", () => today.figures(store.id, new Date()));
   await time("read: search by last 4", () => members.search(user, { last4: "0777", memberNo: 777 }));

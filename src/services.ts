@@ -16,6 +16,7 @@ import { ImportUploads } from "./import-export/uploads.js";
 import { exportSource } from "./import-export/export-source.js";
 import { ConsoleUserService } from "./console/users/service.js";
 import { ConsoleSessionService } from "./console/users/sessions.js";
+import { ExpiryService } from "./expiry/service.js";
 
 export interface Services {
   stores: StoreService;
@@ -26,6 +27,8 @@ export interface Services {
   cards: CardService;
   webhooks: WebhookService;
   exports: ExportService;
+  /** What will expire, and the bringing up to now of accounts read outside the OPEN API. */
+  expiry: ExpiryService;
   /** Rung by services after a change that may have queued a webhook event (the worker listens). */
   webhookNudge: WebhookNudge;
   imports: ImportService;
@@ -50,6 +53,7 @@ export function createServices(db: Database, config: Config, clock?: () => Date)
   const webhookNudge = new WebhookNudge();
   const phones = { region: config.PHONE_REGION, foreign: config.PHONE_FOREIGN };
   const stamps = new StampService(db, { timeZone: config.TIME_ZONE, publicBaseUrl: config.publicBaseUrl, clock }, webhookNudge);
+  const expiry = new ExpiryService(db, { timeZone: config.TIME_ZONE, phones, clock }, webhookNudge);
   return {
     stores,
     points: new PointsService(db, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX, clock }, webhookNudge),
@@ -58,10 +62,8 @@ export function createServices(db: Database, config: Config, clock?: () => Date)
     apiKeys: new ApiKeyService(db.prisma, stores),
     cards: new CardService(db, stores),
     webhooks: new WebhookService(db.prisma, { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
-    exports: new ExportService(exportSource(db), {
-      phones,
-      timeZone: config.TIME_ZONE,
-    }),
+    exports: new ExportService(exportSource(db), { phones, timeZone: config.TIME_ZONE }, expiry),
+    expiry,
     webhookNudge,
     imports: new ImportService({
       db,

@@ -17,7 +17,13 @@ let today: TodayService;
 
 beforeAll(async () => {
   s = await startTestServer();
-  members = new MemberService({ db: s.db, points: s.services.points, phones: KR, timeZone: s.config.TIME_ZONE });
+  members = new MemberService({
+    db: s.db,
+    points: s.services.points,
+    expiry: s.services.expiry,
+    phones: KR,
+    timeZone: s.config.TIME_ZONE,
+  });
   today = new TodayService(s.db, s.config.TIME_ZONE);
 });
 afterAll(() => s?.stop());

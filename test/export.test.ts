@@ -251,7 +251,10 @@ describe("streaming", () => {
         }
       },
     };
-    return { batches, service: new ExportService(counted, { phones: { region: "KR", foreign: false }, timeZone: TIME_ZONE }) };
+    return {
+      batches,
+      service: new ExportService(counted, { phones: { region: "KR", foreign: false }, timeZone: TIME_ZONE }, s.services.expiry),
+    };
   }
 
   it("reads the rows in batches as the file is read, not all before the first bytes", async () => {

@@ -255,6 +255,7 @@ describe("exports and imports", () => {
       const desk = new MemberService({
         db: s.db,
         points: s.services.points,
+        expiry: s.services.expiry,
         phones: { region: "KR", foreign: false },
         timeZone: s.config.TIME_ZONE,
       });

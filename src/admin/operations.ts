@@ -241,6 +241,14 @@ export const operations = [
     run: ({ services }, { store, ...range }) => services.exports.history(store, range),
   }),
   define({
+    name: "report expiring",
+    summary: "Members of the store's pool with a balance expiring within N days: amount and last valid day, soonest first",
+    method: "GET",
+    path: "/admin/stores/:store/expiring",
+    input: z.object({ store: id, within: wholeNumber(1, 3650) }),
+    run: ({ services }, input) => services.expiry.report(input.store, input.within),
+  }),
+  define({
     name: "verify",
     summary: "Check the whole ledger",
     method: "GET",

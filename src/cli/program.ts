@@ -14,7 +14,7 @@ import { PLANS } from "../vivoldi/gate.js";
 import { ROLES } from "../console/users/service.js";
 import { startServer } from "../server.js";
 import { runOperation, UsageError, type FileSink } from "./run-operation.js";
-import { formatResult } from "./print.js";
+import { formatResult, formatTable } from "./print.js";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** Requests in flight get this long to finish; then their statements are cancelled and roll back. */
@@ -48,17 +48,21 @@ interface CliRun extends CliIo {
 
 type Options = Record<string, unknown>;
 
-/**
- * Adds a command that runs the named operation with the command's options as its input (or what
- * `toInput` makes of them).
- */
+interface CommandOptions {
+  /** The operation's input from the command's options; by default the options themselves. */
+  toInput?: (opts: Options) => Options;
+  /** Without --json, print the result (a list) as a table rather than as `key: value` lines. */
+  table?: true;
+}
+
+/** Adds a command that runs the named operation with the command's options as its input. */
 function operationCommand(
   run: CliRun,
   parent: Command,
   words: string,
   opName: string,
   options: Option[],
-  toInput: (opts: Options) => Options = (opts) => opts,
+  { toInput = (opts) => opts, table }: CommandOptions = {},
 ): Command {
   const op = operation(opName);
   const cmd = parent.command(words).description(op.summary).option("--json", "print JSON");
@@ -67,7 +71,7 @@ function operationCommand(
     const { json, ...input } = opts;
     const bar = run.stderrIsTerminal ? progressBar(run) : undefined;
     const result = await runOperation(loadConfig(run.env), op, toInput(input), undefined, bar?.show).finally(() => bar?.end());
-    run.stdout(formatResult(result, Boolean(json)));
+    run.stdout(table && !json ? formatTable(result as Record<string, unknown>[]) : formatResult(result, Boolean(json)));
     if (opName === "verify" && !(result as { ok: boolean }).ok) run.exitCode = 1;
   });
   return cmd;
@@ -204,6 +208,16 @@ function buildCli(run: CliRun): Command {
     new Option("--to <YYYY-MM-DD>", "last day (in the store's time zone), included"),
   ]);
 
+  const report = program.command("report").description("reports of a store's members");
+  operationCommand(
+    run,
+    report,
+    "expiring",
+    "report expiring",
+    [storeIdOption(), new Option("--within <days>", "last valid days up to this many days from today (1..3650)").makeOptionMandatory()],
+    { table: true },
+  );
+
   const store = program.command("store").description("manage stores");
   operationCommand(run, store, "create", "store create", [
     new Option("--name <name>", "store name").makeOptionMandatory(),
@@ -260,7 +274,7 @@ function buildCli(run: CliRun): Command {
       new Option("--file <path>", "CSV or TSV file, UTF-8 or CP949, with a header row").makeOptionMandatory(),
       new Option("--dry-run", "check the file and print the summary; write nothing"),
     ],
-    ({ store, file, dryRun }) => ({ id: store, file: readImportFile(String(file)), dryRun: Boolean(dryRun) }),
+    { toInput: ({ store, file, dryRun }) => ({ id: store, file: readImportFile(String(file)), dryRun: Boolean(dryRun) }) },
   );
 
   const webhook = program.command("webhook").description("manage a store's webhook");

@@ -11,6 +11,7 @@ import type { WebhookService } from "../webhooks/service.js";
 import type { ImportService } from "../import-export/import.js";
 import type { ExportService } from "../import-export/export.js";
 import type { ImportUploads } from "../import-export/uploads.js";
+import type { ExpiryService } from "../expiry/service.js";
 import type { ConsoleUser, ConsoleUserService } from "./users/service.js";
 import type { ConsoleSessionService } from "./users/sessions.js";
 
@@ -26,6 +27,7 @@ export interface ConsoleDeps {
   webhooks: WebhookService;
   imports: ImportService;
   exports: ExportService;
+  expiry: ExpiryService;
   importUploads: ImportUploads;
   /** Signs the console's cookies; the same for every instance on one database (sharedSecret "console_cookie"). */
   cookieSecret: string;

@@ -6,11 +6,15 @@
 // whichever store of a chain made it (its login_id and place say which), as the OPEN API's
 // history of a member shows them to any store of the pool. Stamp cards (the stamp API) are not
 // members' accounts and are not in it.
+//
+// Before either file is read, the pool's accounts are brought up to now (what is due expires,
+// shared/spec/expiry.md): no balance in it holds an expired lot, and the history has its 소멸 rows.
 import { Readable, pipeline } from "node:stream";
 import { stringify } from "csv-stringify";
 import { InvalidArgumentError, NotFoundError } from "../platform/errors.js";
 import { displayPhone, type PhonePolicy } from "../platform/phone.js";
 import { presentEntry } from "../stampang/entries.js";
+import type { ExpiryService } from "../expiry/service.js";
 import type { DayRange, ExportSource } from "./export-source.js";
 
 /** An operation's answer that is a file: its name and its bytes, streamed. */
@@ -41,6 +45,7 @@ export class ExportService {
   constructor(
     private readonly source: ExportSource,
     private readonly config: ExportConfig,
+    private readonly expiry: Pick<ExpiryService, "settlePool">,
   ) {}
 
   async members(storeId: number): Promise<FileAnswer> {
@@ -76,9 +81,11 @@ export class ExportService {
     );
   }
 
+  /** The store's pool and zone, its accounts brought up to now. */
   private async storeOf(storeId: number): Promise<{ poolId: number; timeZone: string }> {
     const store = await this.source.storeOf(storeId, this.config.timeZone);
     if (store === null) throw new NotFoundError(`store ${storeId} not found`);
+    await this.expiry.settlePool(store.poolId);
     return store;
   }
 }

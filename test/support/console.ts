@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { startTestServer, type TestServer } from "./server.js";
+import { startTestServer, type TestServer, type TestServerOptions } from "./server.js";
 import { hasChromium, launchChromium } from "./browser.js";
 import { phonePages } from "./phones.js";
 
@@ -28,16 +28,16 @@ export async function logIn(page: Page, baseUrl: string, login: string, password
 }
 
 /**
- * A browser test file's server and Chromium, started before its tests and stopped after them;
- * `describeInBrowser` skips its tests where there is no Chromium (and then nothing is started).
+ * A browser test file's server (with `env` and `options`, e.g. a clock) and Chromium, started
+ * before its tests and stopped after them; `describeInBrowser` skips its tests where there is no
+ * Chromium (and then no browser is started; the server is, for the file's other tests).
  */
-export function serverWithBrowser() {
+export function serverWithBrowser(env: Record<string, string> = {}, options: TestServerOptions = {}) {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    if (!hasChromium()) return;
-    server = await startTestServer();
-    browser = await launchChromium();
+    server = await startTestServer(env, options);
+    if (hasChromium()) browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

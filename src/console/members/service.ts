@@ -3,14 +3,17 @@
 // so the console follows the API's rules (count ceilings, balance never below zero, the daily
 // limit, idempotency) by the same ledger functions. A user sees only members known to their
 // store's pool (shared/spec/migration.md, "Member privacy between pools"): any other member is
-// not found, exactly as a number never seen.
+// not found, exactly as a number never seen. Every balance shown is read after its account was
+// brought up to now (shared/spec/expiry.md): it never holds an expired lot.
 import { Prisma } from "../../generated/prisma/client.js";
 import type { EntryKind, StoreUnit } from "../../generated/prisma/enums.js";
 import type { Database } from "../../platform/db/client.js";
 import { displayPhone, normalizeMobile, type PhonePolicy } from "../../platform/phone.js";
 import { recordId } from "../../platform/input.js";
 import type { MemberRef } from "../../ledger/types.js";
+import type { ExpiringPart } from "../../ledger/points.js";
 import type { Caller, PointsService } from "../../stampang/service.js";
+import type { ExpiryService } from "../../expiry/service.js";
 import type { ConsoleUser } from "../users/service.js";
 
 /** What the service needs of the console user making a call: their login, their store and its pool. */
@@ -57,7 +60,10 @@ export interface MemberSummary {
   /** Masked (maskedPhone). */
   phone: string;
   balance: number;
-  /** The time of the account's latest row in the store's time zone (`YYYY-MM-DD HH:mm`); null when it has none. */
+  /**
+   * The time of the account's latest row but an expiry (not a visit), in the store's time zone
+   * (`YYYY-MM-DD HH:mm`); null when it has none.
+   */
   lastVisit: string | null;
 }
 
@@ -83,6 +89,8 @@ export interface MemberPage {
   /** Masked (maskedPhone). */
   phone: string;
   balance: number;
+  /** What of the balance lapses next, after its last day `date`; null when nothing will. */
+  nextExpiry: ExpiringPart | null;
   unit: StoreUnit;
   /** The account's opening in the pool, `YYYY-MM-DD` in the store's time zone. */
   joined: string;
@@ -99,6 +107,7 @@ export const SEARCH_LIMIT = 50;
 export interface MemberServiceDeps {
   db: Database;
   points: PointsService;
+  expiry: ExpiryService;
   phones: PhonePolicy;
   /** The zone of a store without its own (TIME_ZONE). */
   timeZone: string;
@@ -120,18 +129,22 @@ export class MemberService {
         : "last4" in query
           ? Prisma.sql`(m.phone_last4 = ${query.last4} OR m.id = ${query.memberNo})`
           : Prisma.sql`m.id = ${query.memberNo}`;
-    const rows = await db.query<{ member_no: number; phone: string; balance: number; last_visit: string | null }>(Prisma.sql`
-      SELECT m.id AS member_no, m.phone, a.balance, ${localTime(Prisma.sql`last.created_at`, timeZone)} AS last_visit
+    const rows = await db.query<{ account_id: number; member_no: number; phone: string; balance: number; last_visit: string | null }>(
+      Prisma.sql`
+      SELECT a.id AS account_id, m.id AS member_no, m.phone, a.balance, ${localTime(Prisma.sql`last.created_at`, timeZone)} AS last_visit
         FROM member m
         JOIN ledger_account a ON a.pool_id = ${user.poolId} AND a.member_id = m.id
-        LEFT JOIN LATERAL (SELECT e.created_at FROM ledger_entry e WHERE e.account_id = a.id ORDER BY e.id DESC LIMIT 1) last ON true
+        LEFT JOIN LATERAL (SELECT e.created_at FROM ledger_entry e
+                            WHERE e.account_id = a.id AND e.kind <> 'expire' ORDER BY e.id DESC LIMIT 1) last ON true
        WHERE ${named}
        ORDER BY last.created_at DESC NULLS LAST, m.id
-       LIMIT ${SEARCH_LIMIT}`);
+       LIMIT ${SEARCH_LIMIT}`,
+    );
+    const settled = await this.deps.expiry.settle(rows.map((r) => r.account_id));
     return rows.map((r) => ({
       memberNo: r.member_no,
       phone: maskedPhone(r.phone, this.deps.phones),
-      balance: r.balance,
+      balance: settled.get(r.account_id) ?? r.balance,
       lastVisit: r.last_visit,
     }));
   }
@@ -165,6 +178,7 @@ export class MemberService {
         JOIN store s ON s.id = ${user.storeId}
        WHERE m.id = ${memberNo}`);
     if (!account) return null;
+    const balance = (await this.deps.expiry.settle([account.id])).get(account.id) ?? account.balance;
     // One row more than a page: whether there is a next one.
     const rows = await db.query<{
       id: number;
@@ -186,7 +200,8 @@ export class MemberService {
     return {
       memberNo,
       phone: maskedPhone(account.phone, this.deps.phones),
-      balance: account.balance,
+      balance,
+      nextExpiry: await this.deps.expiry.nextExpiry(account.id),
       unit: account.unit,
       joined: account.joined,
       history: rows.slice(0, HISTORY_PAGE_SIZE).map((r) => ({

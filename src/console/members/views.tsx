@@ -140,6 +140,13 @@ function TransferForm({ ctx, w, action }: { ctx: PageContext; w: MemberWords; ac
   );
 }
 
+/** Who made a row: its console user, else the operator (an import), nobody (an expiry) or the API. */
+function madeBy(row: HistoryRow, w: MemberWords): string {
+  if (row.consoleLogin !== null) return row.consoleLogin;
+  if (row.kind === "import") return w.byOperator;
+  return row.kind === "expire" ? w.byExpiry : w.byApi;
+}
+
 function HistoryItem({ ctx, w, row, memberNo }: { ctx: PageContext; w: MemberWords; row: HistoryRow; memberNo: number }) {
   const what = w.kinds[row.kind] ?? row.kind;
   const cancelled = (row.kind === "save" || row.kind === "use") && !row.cancellable;
@@ -153,7 +160,7 @@ function HistoryItem({ ctx, w, row, memberNo }: { ctx: PageContext; w: MemberWor
       </div>
       <div class="history-meta">
         <time>{row.date}</time> · <span data-testid="history-place">{row.place}</span> ·{" "}
-        <span data-testid="history-user">{row.consoleLogin ?? (row.kind === "import" ? w.byOperator : w.byApi)}</span>
+        <span data-testid="history-user">{madeBy(row, w)}</span>
       </div>
       {ctx.user.role === "owner" && row.cancellable && (
         <form method="post" action={`${memberPath(memberNo)}/cancel`} class="history-cancel">
@@ -178,6 +185,9 @@ export function MemberView({ ctx, w, member }: { ctx: PageContext; w: MemberWord
           <span class="label">{w.balance}</span> <strong data-testid="member-balance">{member.balance}</strong>{" "}
           <span class="unit">{w.unit[member.unit]}</span>
         </p>
+        {member.nextExpiry && (
+          <p data-testid="member-next-expiry">{w.nextExpiry(member.nextExpiry.count, member.unit, member.nextExpiry.date)}</p>
+        )}
         <p class="help">{w.joined(member.joined)}</p>
       </section>
       <section class="panel change-forms" aria-label={w.changesLabel}>

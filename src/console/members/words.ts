@@ -36,6 +36,8 @@ export interface MemberWords extends RefusalWords {
   notFoundText: string;
   memberTitle: (memberNo: number) => string;
   joined: (date: string) => string;
+  /** What lapses next: `n` of the unit after `date`, its last valid day. */
+  nextExpiry: (n: number, unit: StoreUnit, date: string) => string;
   changesLabel: string;
   saveCount: (unit: StoreUnit) => string;
   useCount: (unit: StoreUnit) => string;
@@ -53,6 +55,8 @@ export interface MemberWords extends RefusalWords {
   byApi: string;
   /** A row of the operator's import. */
   byOperator: string;
+  /** A row of an expiry, which nobody made. */
+  byExpiry: string;
   cancelled: string;
   cancel: string;
   cancelLabel: (what: string, date: string) => string;
@@ -85,6 +89,8 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
     notFoundText: "이 매장에 등록되지 않은 고객입니다.",
     memberTitle: (no) => `고객 ${no}`,
     joined: (date) => `${date} 가입`,
+    // 스탬프 N개, N 포인트: both end in a vowel, so 가.
+    nextExpiry: (n, unit, date) => `${MEMBER_WORDS.ko.amount(n, unit)}가 ${date}에 소멸됩니다`,
     changesLabel: "적립과 사용",
     saveCount: (unit) => `적립할 ${MEMBER_WORDS.ko.unit[unit]}`,
     useCount: (unit) => `사용할 ${MEMBER_WORDS.ko.unit[unit]}`,
@@ -97,10 +103,11 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
     transferSubmit: "양도하기",
     historyHeading: "내역",
     noHistory: "아직 내역이 없습니다.",
-    kinds: { save: "적립", use: "차감", transfer: "양도", reversal: "취소", import: "이관" },
+    kinds: { save: "적립", use: "차감", transfer: "양도", reversal: "취소", import: "이관", expire: "소멸" },
     balanceAfter: (balance) => `잔액 ${formatNumber("ko", balance)}`,
     byApi: "API",
     byOperator: "운영자 이관",
+    byExpiry: "유효기간 만료",
     cancelled: "취소됨",
     cancel: "취소",
     cancelLabel: (what, date) => `${date} ${what} 취소`,
@@ -150,6 +157,7 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
     notFoundText: "This store has no such customer.",
     memberTitle: (no) => `Customer ${no}`,
     joined: (date) => `since ${date}`,
+    nextExpiry: (n, unit, date) => `${MEMBER_WORDS.en.amount(n, unit)} ${n === 1 ? "expires" : "expire"} on ${date}`,
     changesLabel: "Save and use",
     saveCount: (unit) => (unit === "stamp" ? "Stamps to save" : "Points to save"),
     useCount: (unit) => (unit === "stamp" ? "Stamps to use" : "Points to use"),
@@ -162,10 +170,11 @@ export const MEMBER_WORDS: Record<Language, MemberWords> = {
     transferSubmit: "Transfer",
     historyHeading: "History",
     noHistory: "No history yet.",
-    kinds: { save: "Saved", use: "Used", transfer: "Transfer", reversal: "Cancel", import: "Imported" },
+    kinds: { save: "Saved", use: "Used", transfer: "Transfer", reversal: "Cancel", import: "Imported", expire: "Expired" },
     balanceAfter: (balance) => `balance ${formatNumber("en", balance)}`,
     byApi: "API",
     byOperator: "operator's import",
+    byExpiry: "validity ended",
     cancelled: "cancelled",
     cancel: "Cancel",
     cancelLabel: (what, date) => `Cancel ${what} of ${date}`,

@@ -201,6 +201,8 @@ describe("the exports", () => {
     const members = (await admin(`/admin/stores/${cafe.id}/export/members.csv`)).body;
     expect(members).toContain(`\n${oh},010-3502-0001,0,`);
     expect(members).toContain(`\n${seo},010-3502-0002,2,`);
+    // An expiry is not the customer's activity: last_activity stays their save.
+    expect(members).not.toMatch(new RegExp(`\n${oh},[^\n]*,2030-05-03 00:00:00`));
     const history = (await admin(`/admin/stores/${cafe.id}/export/history.csv`)).body.trim().split(/\r?\n/);
     const { login_id } = await t.s.services.stores.get(cafe.id);
     // Dated the moment it lapsed, midnight after its last day, in the store's zone.

@@ -77,7 +77,7 @@ export function exportSource(db: Database, batchSize = EXPORT_BATCH_ROWS): Expor
         (after, n) => Prisma.sql`
           SELECT m.id AS member_no, m.phone, a.balance, ${localTime(Prisma.sql`m.created_at`, timeZone)} AS joined,
                  (SELECT ${localTime(Prisma.sql`e.created_at`, timeZone)} FROM ledger_entry e
-                   WHERE e.account_id = a.id ORDER BY e.id DESC LIMIT 1) AS last_activity
+                   WHERE e.account_id = a.id AND e.kind <> 'expire' ORDER BY e.id DESC LIMIT 1) AS last_activity
             FROM ledger_account a JOIN member m ON m.id = a.member_id
            WHERE a.pool_id = ${poolId} AND m.id > ${after}
            ORDER BY m.id ${limit(n)}`,

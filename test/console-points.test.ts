@@ -4,7 +4,8 @@
 // the console user of each row, and the day's figures count the store's own rows in its time zone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.js";
-import { MemberService, maskedPhone, parseMemberQuery, parseMemberRef, type DeskUser } from "../src/console/members/service.js";
+import { MemberService, parseMemberQuery, parseMemberRef, type DeskUser } from "../src/console/members/service.js";
+import { maskedPhone } from "../src/platform/phone.js";
 import { TodayService } from "../src/console/today/service.js";
 import { PointsError } from "../src/stampang/answers.js";
 import { startTestServer, type TestServer } from "./support/server.js";

@@ -4,7 +4,7 @@
 // time is the ledger's: the clock the points service gets (tests pin it), else the database's.
 import type { Sql } from "../platform/db/client.js";
 import { NotFoundError } from "../platform/errors.js";
-import { displayPhone, type PhonePolicy } from "../platform/phone.js";
+import { maskedPhone, type PhonePolicy } from "../platform/phone.js";
 import { expireAccount, sweepExpired } from "../ledger/expiry.js";
 import { dueAccounts, expiringInPool, nextExpiry } from "../ledger/expiring.js";
 import type { ExpiringPart } from "../ledger/points.js";
@@ -46,7 +46,7 @@ export class ExpiryService {
   async report(storeId: number, days: number): Promise<ExpiringMember[]> {
     const lines = await expiringInPool(this.db, { storeId, defaultZone: this.config.timeZone, days, at: this.now() });
     if (lines === null) throw new NotFoundError(`store ${storeId} not found`);
-    return lines.map((l) => ({ date: l.date, member_no: l.member_no, phone: displayPhone(l.phone, this.config.phones), count: l.count }));
+    return lines.map((l) => ({ date: l.date, member_no: l.member_no, phone: maskedPhone(l.phone, this.config.phones), count: l.count }));
   }
 
   /**

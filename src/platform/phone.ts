@@ -44,3 +44,14 @@ export function displayPhone(e164: string, policy: PhonePolicy): string {
   if (!parsed) return e164;
   return parsed.country === policy.region ? parsed.formatNational() : parsed.formatInternational();
 }
+
+/**
+ * A stored phone as the console and the report of what will expire show it: the shop's own format with all but the first 3 and the
+ * last 4 digits hidden (`010-****-5678`); only exports show phones whole (migration.md).
+ */
+export function maskedPhone(e164: string, phones: PhonePolicy): string {
+  const shown = displayPhone(e164, phones);
+  const digits = shown.replace(/\D/g, "").length;
+  let seen = 0;
+  return shown.replace(/\d/g, (d) => (seen++ < 3 || seen > digits - 4 ? d : "*"));
+}

@@ -8,7 +8,7 @@
 import { Prisma } from "../../generated/prisma/client.js";
 import type { EntryKind, StoreUnit } from "../../generated/prisma/enums.js";
 import type { Database } from "../../platform/db/client.js";
-import { displayPhone, normalizeMobile, type PhonePolicy } from "../../platform/phone.js";
+import { maskedPhone, normalizeMobile, type PhonePolicy } from "../../platform/phone.js";
 import { recordId } from "../../platform/input.js";
 import type { MemberRef } from "../../ledger/types.js";
 import type { ExpiringPart } from "../../ledger/points.js";
@@ -42,17 +42,6 @@ export function parseMemberRef(text: string, phones: PhonePolicy): MemberRef | n
   if (phone) return { phone };
   const memberNo = recordId.safeParse(q);
   return memberNo.success ? { memberNo: memberNo.data } : null;
-}
-
-/**
- * A stored phone as the console shows it: the shop's own format with all but the first 3 and the
- * last 4 digits hidden (`010-****-5678`); only exports show phones whole (migration.md).
- */
-export function maskedPhone(e164: string, phones: PhonePolicy): string {
-  const shown = displayPhone(e164, phones);
-  const digits = shown.replace(/\D/g, "").length;
-  let seen = 0;
-  return shown.replace(/\d/g, (d) => (seen++ < 3 || seen > digits - 4 ? d : "*"));
 }
 
 export interface MemberSummary {

@@ -2,10 +2,12 @@
 // server whose clock the test sets: lots per credit, debits from the lots that lapse first, one
 // `소멸` row per account and moment, at the end of the crediting store's day. On the embedded
 // database, or on PostgreSQL when DATABASE_URL is set.
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { stampd } from "./support/cli.js";
+import { sweepExpired } from "../src/ledger/expiry.js";
 
 type Store = { id: number; auth_code: string };
 type Params = Record<string, string | number>;
@@ -313,6 +315,33 @@ describe("concurrent calls at the end", () => {
     expect(expired.map((r) => r.count)).toEqual([5]);
     expect((await historyOf(cafe, "01031600002")).filter((r) => r.content === "소멸").map((r) => r.count)).toEqual([1]);
     await expectVerifyClean();
+  });
+});
+
+// Two connections: one holds an account's lock while the sweep runs on another.
+describe.runIf(process.env.DATABASE_URL)("the sweep's step", () => {
+  it("finds free accounts while a call holds the soonest due one", async () => {
+    const cafe = await storeWithPeriod(1);
+    at("2030-10-01T03:00:00Z");
+    await call(cafe, "save", { number: "010-3170-0001", count: 1 });
+    at("2030-10-02T04:00:00Z"); // a day later: its lot ends after the first one
+    await call(cafe, "save", { number: "010-3170-0002", count: 1 });
+    const held = new pg.Client({ connectionString: s.database.env.DATABASE_URL });
+    await held.connect();
+    try {
+      const { member_no } = await call(cafe, "balance", { number: "010-3170-0001" });
+      await held.query("BEGIN");
+      await held.query("SELECT 1 FROM ledger_account WHERE member_id = $1 FOR UPDATE", [member_no]);
+      const step = await sweepExpired(s.db, {
+        poolId: (await s.services.stores.get(cafe.id)).pool,
+        at: new Date("2030-10-05T00:00:00Z"),
+        limit: 1,
+      });
+      expect(step).toMatchObject({ accounts: 1, rows: 1 });
+      await held.query("ROLLBACK");
+    } finally {
+      await held.end();
+    }
   });
 });
 

@@ -128,9 +128,11 @@ BEGIN
 END;
 $$;
 
--- The sweeper's step: up to `p_limit` due lots' accounts (of pool `p_pool_id`, or all), locked in
--- id order, skipping those a call holds (it expires them itself), brought up to `p_at` (null: now).
--- accounts: how many it locked; rows: the expire rows written.
+-- The sweeper's step: up to `p_limit` accounts with due lots (of pool `p_pool_id`, or all), locked
+-- in id order, skipping those a call holds (it expires them itself), brought up to `p_at` (null:
+-- now). The candidates are the soonest due lots, four times the limit of them, so that a step finds
+-- free accounts while calls hold the first ones. accounts: how many it locked (0: none due, or
+-- every candidate held); rows: the expire rows written.
 CREATE FUNCTION "ledger_expire_sweep"(p_pool_id int, p_at timestamptz, p_limit int, OUT accounts int, OUT rows int, OUT queued boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -141,8 +143,8 @@ BEGIN
     FROM (SELECT a.id FROM ledger_account a
            WHERE a.id IN (SELECT l.account_id FROM ledger_lot l WHERE l.remaining > 0 AND l.expires_at <= v_at
                             AND (p_pool_id IS NULL OR l.account_id IN (SELECT p.id FROM ledger_account p WHERE p.pool_id = p_pool_id))
-                           ORDER BY l.expires_at LIMIT p_limit)
-           ORDER BY a.id FOR UPDATE SKIP LOCKED) a;
+                           ORDER BY l.expires_at LIMIT p_limit * 4)
+           ORDER BY a.id LIMIT p_limit FOR UPDATE SKIP LOCKED) a;
   accounts := COALESCE(cardinality(v_ids), 0);
   SELECT x.rows, x.queued INTO rows, queued FROM ledger_expire(COALESCE(v_ids, '{}'), v_at) x;
 END;

@@ -11,7 +11,8 @@ import { createServices, type Services } from "./services.js";
 import { buildApp } from "./app.js";
 import { newSecret } from "./platform/secrets.js";
 import { WebhookWorker, type WorkerOptions } from "./webhooks/worker.js";
-import { createRegistry, webhookDeliveries } from "./platform/metrics.js";
+import { ExpirySweeper, type SweeperOptions } from "./expiry/sweeper.js";
+import { createRegistry, sweptExpireRows, webhookDeliveries } from "./platform/metrics.js";
 import { startLogger } from "./platform/log.js";
 
 export interface RunningServer {
@@ -19,6 +20,8 @@ export interface RunningServer {
   db: Database;
   services: Services;
   url: string;
+  /** The expiry sweeper of this server; null when EXPIRY_SWEEP_SECONDS is 0. */
+  sweeper: ExpirySweeper | null;
   /**
    * Stops the server (see below). With `cancelStatementsAfterMs`, database statements still
    * running that long after the start are cancelled (Database.cancelStatements), so that the
@@ -52,6 +55,8 @@ export interface ServerOptions {
   onDemoStore?: (demo: DemoStore, server: RunningServer) => void;
   /** Settings of the webhook delivery worker (tests shorten its timings); false runs none. */
   webhookWorker?: Omit<WorkerOptions, "allowPrivate" | "log"> | false;
+  /** Settings of the expiry sweeper (tests shorten its interval, size its steps); false runs none. */
+  expirySweeper?: Partial<Pick<SweeperOptions, "intervalMs" | "stepMs" | "firstLimit" | "maxLimit">> | false;
   /** The time of the ledger's calls and the console's logins and sessions; the database's and the system's when absent (tests move it). */
   clock?: () => Date;
 }
@@ -109,12 +114,25 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
           });
     const unlisten = worker ? services.webhookNudge.listen(() => worker.nudge()) : () => {};
     worker?.start();
+    const sweeper =
+      hooks.expirySweeper === false || config.EXPIRY_SWEEP_SECONDS === 0
+        ? null
+        : new ExpirySweeper(db, {
+            intervalMs: config.EXPIRY_SWEEP_SECONDS * 1000,
+            clock: hooks.clock,
+            onQueued: () => services.webhookNudge.ring(),
+            onExpired: (step) => sweptExpireRows.inc(step.rows),
+            log: app.log,
+            ...hooks.expirySweeper,
+          });
+    sweeper?.start();
 
     const server: RunningServer = {
       app,
       db,
       services,
       url,
+      sweeper,
       // The one place that stops everything, in order: CLI commands stop asking this server; it
       // stops accepting and lets the requests in flight finish (they still write); background
       // workers stop next, after the requests and before the database they both use; then the
@@ -124,6 +142,7 @@ export async function startServer(config: Config, hooks: ServerOptions = {}): Pr
         const cancel = cancelStatementsAfterMs === undefined ? undefined : setTimeout(() => db.cancelStatements(), cancelStatementsAfterMs);
         try {
           await app.close();
+          await sweeper?.stop();
           unlisten();
           await worker?.stop();
         } finally {

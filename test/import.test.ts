@@ -264,9 +264,10 @@ describe("wrong lines", () => {
   });
 
   it("gathers the planner's statistics of the tables it filled (the embedded database has no autovacuum)", async () => {
-    const store = await newStore("import-statistics");
+    // A pool with a period: each opening balance is a lot too.
+    const store = await s.services.stores.create({ name: "Cafe", loginId: "import-statistics", expiryDays: 365 });
     await imported(store, file(["phone,balance", "010-5710-0001,4", "010-5710-0002,6", "010-5710-0003,0"]));
-    for (const table of ["member", "ledger_account", "ledger_entry"]) {
+    for (const table of ["member", "ledger_account", "ledger_entry", "ledger_lot"]) {
       const [rows] = await s.db.query<{ counted: number; estimated: number }>(
         Prisma.sql`SELECT (SELECT count(*)::int FROM ${Prisma.raw(table)}) AS counted,
                           (SELECT reltuples::int FROM pg_class WHERE relname = ${table}) AS estimated`,

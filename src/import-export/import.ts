@@ -120,8 +120,9 @@ export class ImportService {
     });
     // The planner's statistics describe the tables before the import until they are gathered again,
     // which the embedded database never does by itself (it has no autovacuum): with them, a pool's
-    // history is read by its key instead of by hashing every account of the pool for each page.
-    if (!dryRun) await this.deps.db.query(Prisma.sql`ANALYZE member, ledger_account, ledger_entry`);
+    // history is read by its key instead of by hashing every account of the pool for each page, and
+    // what is due of its lots expires by their accounts instead of by hashing all of them.
+    if (!dryRun) await this.deps.db.query(Prisma.sql`ANALYZE member, ledger_account, ledger_entry, ledger_lot`);
     return {
       dry_run: dryRun,
       lines_read: lines.length,

@@ -53,6 +53,8 @@ const schema = z.object({
     .min(1024)
     .default(64 * 1024),
   TRUST_PROXY: trustProxy.default(false),
+  // Seconds between sweeps of the expiry sweeper when it finds nothing more to do; 0: none runs here.
+  EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 });
 
 export type Config = z.infer<typeof schema> & { publicBaseUrl: string };

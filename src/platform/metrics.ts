@@ -29,10 +29,17 @@ export const webhookDeliveries = new Counter({
   registers: [],
 });
 
+/** `expire` rows written by this process's expiry sweeper (one per account and expiry moment). */
+export const sweptExpireRows = new Counter({
+  name: "stampd_expiry_sweep_rows_total",
+  help: "Expire rows (one per account and expiry moment) written by the expiry sweeper",
+  registers: [],
+});
+
 /** A registry for one app: the process's default metrics and the domain counters. */
 export function createRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  for (const metric of [ledgerWrites, rateLimitRejections, webhookDeliveries] as Metric[]) registry.registerMetric(metric);
+  for (const metric of [ledgerWrites, rateLimitRejections, webhookDeliveries, sweptExpireRows] as Metric[]) registry.registerMetric(metric);
   return registry;
 }

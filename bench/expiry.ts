@@ -168,7 +168,7 @@ async function sweepAtSize(): Promise<void> {
       (_, i) => `010-${2000 + Math.floor(i / 10_000)}-${String(i % 10_000).padStart(4, "0")},${(i % 50) + 1}`,
     );
     const importing = performance.now();
-    // Imported now, by the database's clock: each line is a lot that lapses at the end of tomorrow.
+    // Imported now, at the server's clock (still the real time): each line is a lot that lapses at the end of tomorrow.
     await services.imports.importMembers(store.id, Buffer.from(`phone,balance\n${lines.join("\n")}\n`), { dryRun: false });
     console.log(
       `\nsweep: ${SWEEP_LOTS.toLocaleString("en")} lines imported in ${((performance.now() - importing) / 1000).toFixed(1)} s (load ${load()})`,

@@ -17,7 +17,9 @@ const clock = { now: new Date("2030-01-01T00:00:00Z") };
 const at = (iso: string) => {
   clock.now = new Date(iso);
 };
-/** Far past every lot any test makes, the import's included (dated by the database's clock). */
+/** When a test makes its lots (the import's too: it runs at the server's clock). */
+const START = "2030-01-01T03:00:00Z";
+/** Far past every lot any test makes. */
 const LONG_AFTER = "2040-01-01T00:00:00Z";
 /** The servers' own interval: no sweep starts by itself during a test unless it sets a shorter one. */
 const HOUR_S = "3600";
@@ -195,6 +197,7 @@ describe("a sweep", () => {
     const t = await server();
     try {
       const cafe = await storeWithPeriod(t, 1);
+      at(START);
       await importMembers(t, cafe, 60, "4400");
       at(LONG_AFTER);
       // Steps never as fast as 1 µs: after the first (4 lots) each takes one account.
@@ -203,7 +206,9 @@ describe("a sweep", () => {
       expect(slow.steps).toBe(1 + 56 + 1); // the first, one per account left, and the one that found nothing
 
       const more = await storeWithPeriod(t, 1);
+      at(START);
       await importMembers(t, more, 60, "4401");
+      at(LONG_AFTER);
       // Steps always within a minute: the limit doubles, 4 + 8 + 16 + 32 covers 60 accounts.
       const fast = await sweeperOn(t, { firstLimit: 4, stepMs: 60_000 }).sweep();
       expect(fast).toMatchObject({ accounts: 60, rows: 60, steps: 4 + 1 });
@@ -225,9 +230,10 @@ describe("several sweepers at once", () => {
         : null;
     try {
       const cafe = await storeWithPeriod(first, 1);
+      at(START);
       await importMembers(first, cafe, 300, "4500");
       // A second moment on every third account: saves a day later than the import, before its lots end.
-      clock.now = new Date(Date.now() + DAY_MS);
+      clock.now = new Date(clock.now.getTime() + DAY_MS);
       for (let i = 0; i < 300; i += 3) await call(first, cafe, "save", { number: `010-4500-${String(i).padStart(4, "0")}`, count: 2 });
       const before = await poolState(first, cafe.pool);
       expect(before).toMatchObject({ accounts: 300, open_lots: 400, expire_rows: 0 });
@@ -318,6 +324,7 @@ describe("running in the server", () => {
     let closed = false;
     try {
       const cafe = await storeWithPeriod(first, 1);
+      at(START);
       await importMembers(first, cafe, 500, "4800");
       at(LONG_AFTER);
       let settled = false;

@@ -59,15 +59,21 @@ CREATE FUNCTION "ledger_expire"(p_account_ids int[], p_at timestamptz, OUT rows 
 DECLARE
   v_entry_ids int[];
 BEGIN
+  -- Every access goes by a key (each account's open lots, the lots and accounts by id), whatever
+  -- the planner's statistics say: the embedded database never gathers them by itself, and a plan
+  -- for a table it takes for empty hashes whole tables once a step holds more than a few accounts.
   WITH due AS (
-    SELECT l.account_id, l.expires_at, sum(l.remaining)::int AS amount, (array_agg(l.store_id ORDER BY l.id))[1] AS store_id
-      FROM ledger_lot l
-     WHERE l.account_id = ANY (p_account_ids) AND l.remaining > 0 AND l.expires_at <= p_at
-     GROUP BY l.account_id, l.expires_at
+    SELECT x.id AS account_id, d.expires_at, d.amount, d.store_id, d.lot_ids
+      FROM unnest(p_account_ids) AS x(id)
+     CROSS JOIN LATERAL (
+       SELECT l.expires_at, sum(l.remaining)::int AS amount, (array_agg(l.store_id ORDER BY l.id))[1] AS store_id, array_agg(l.id) AS lot_ids
+         FROM ledger_lot l
+        WHERE l.account_id = x.id AND l.remaining > 0 AND l.expires_at <= p_at
+        GROUP BY l.expires_at) d
   ), moments AS (
     SELECT o.*, nextval(pg_get_serial_sequence('ledger_entry', 'id'))::int AS entry_id
       FROM (SELECT d.*, a.balance - sum(d.amount) OVER (PARTITION BY d.account_id ORDER BY d.expires_at) AS balance_after
-              FROM due d JOIN ledger_account a ON a.id = d.account_id
+              FROM due d JOIN ledger_account a ON a.id = d.account_id AND a.id = ANY (p_account_ids)
              ORDER BY d.account_id, d.expires_at) o
   ), entries AS (
     INSERT INTO ledger_entry (id, account_id, store_id, kind, delta, balance_after, created_at)
@@ -75,11 +81,12 @@ BEGIN
     RETURNING id
   ), lots AS (
     UPDATE ledger_lot l SET expired = l.remaining, remaining = 0, expired_by = m.entry_id
-      FROM moments m WHERE l.account_id = m.account_id AND l.expires_at = m.expires_at AND l.remaining > 0
+      FROM (SELECT unnest(m.lot_ids) AS lot_id, m.entry_id FROM moments m) m
+     WHERE l.id = m.lot_id AND l.id = ANY (ARRAY(SELECT unnest(d.lot_ids) FROM due d))
   ), accounts AS (
     UPDATE ledger_account a SET balance = a.balance - t.amount, expiring = a.expiring - t.amount, updated_at = now()
       FROM (SELECT m.account_id, sum(m.amount)::int AS amount FROM moments m GROUP BY m.account_id) t
-     WHERE a.id = t.account_id
+     WHERE a.id = t.account_id AND a.id = ANY (p_account_ids)
   )
   SELECT array_agg(e.id) INTO v_entry_ids FROM entries e;
   rows := COALESCE(cardinality(v_entry_ids), 0);
@@ -109,16 +116,19 @@ $$;
 
 -- Takes `p_amount` from an account's lots that lapse first (the caller holds the account's lock
 -- and has expired what is due), as far as they go, and answers what it took: the rest of a debit
--- comes from the part of the balance that never expires. Stops at the lot that covers the amount.
+-- comes from the part of the balance that never expires. One lot at a time by the open-lots index,
+-- stopping at the lot that covers the amount: a loop over one query read and sorted all of the
+-- account's lots whenever the planner took them for few.
 CREATE FUNCTION "ledger_lots_take"(p_account_id int, p_amount int) RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
   v_lot record;
   v_left int := p_amount;
   v_take int;
 BEGIN
-  FOR v_lot IN
-    SELECT l.id, l.remaining FROM ledger_lot l WHERE l.account_id = p_account_id AND l.remaining > 0 ORDER BY l.expires_at, l.id
   LOOP
+    SELECT l.id, l.remaining INTO v_lot FROM ledger_lot l
+     WHERE l.account_id = p_account_id AND l.remaining > 0 ORDER BY l.expires_at, l.id LIMIT 1;
+    EXIT WHEN NOT FOUND;
     v_take := LEAST(v_lot.remaining, v_left);
     UPDATE ledger_lot l SET remaining = l.remaining - v_take WHERE l.id = v_lot.id;
     v_left := v_left - v_take;
@@ -141,9 +151,10 @@ DECLARE
 BEGIN
   SELECT array_agg(a.id ORDER BY a.id) INTO v_ids
     FROM (SELECT a.id FROM ledger_account a
-           WHERE a.id IN (SELECT l.account_id FROM ledger_lot l WHERE l.remaining > 0 AND l.expires_at <= v_at
-                            AND (p_pool_id IS NULL OR l.account_id IN (SELECT p.id FROM ledger_account p WHERE p.pool_id = p_pool_id))
-                           ORDER BY l.expires_at LIMIT p_limit * 4)
+           WHERE a.id = ANY (ARRAY(SELECT l.account_id FROM ledger_lot l
+                                    WHERE l.remaining > 0 AND l.expires_at <= v_at
+                                      AND (p_pool_id IS NULL OR EXISTS (SELECT 1 FROM ledger_account p WHERE p.id = l.account_id AND p.pool_id = p_pool_id))
+                                    ORDER BY l.expires_at LIMIT p_limit * 4))
            ORDER BY a.id LIMIT p_limit FOR UPDATE SKIP LOCKED) a;
   accounts := COALESCE(cardinality(v_ids), 0);
   SELECT x.rows, x.queued INTO rows, queued FROM ledger_expire(COALESCE(v_ids, '{}'), v_at) x;

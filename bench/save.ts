@@ -1,9 +1,11 @@
 // `npm run bench`: /api/open/save over real HTTP (wrk, a random member of a random store each
 // request) against `pgbench -N` on the same PostgreSQL with the same number of connections,
-// alternating, in one run. Prints both throughputs, p50/p99 latencies and the ratio. Needs `wrk`
-// and `pgbench` (Debian: apt-get install wrk postgresql-client) and a PostgreSQL server
-// (BENCH_PG, default the local one). BENCH_STORES=1 measures one store alone: its calls queue on
-// its daily-limit counter row.
+// alternating, in one run: first with BENCH_STORES stores (default 100), then with one store
+// alone, whose calls queue on its daily-limit counter row (BENCH_ONE_STORE=0 skips it). The
+// server is the build (`npm run build`, then `node dist/cli/main.js serve`), as production runs
+// it. Prints both throughputs, p50/p99 latencies and the ratio of each case. Needs `wrk` and
+// `pgbench` (Debian: apt-get install wrk postgresql-client) and a PostgreSQL server (BENCH_PG,
+// default the local one).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -16,6 +18,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PORT = Number(process.env.BENCH_PORT ?? 3917);
 const STORES = Number(process.env.BENCH_STORES ?? 100);
+const ONE_STORE = process.env.BENCH_ONE_STORE !== "0" && STORES !== 1;
 /** Threads of each load generator (wrk -t, pgbench -j). */
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 /**
@@ -78,7 +81,7 @@ function pgbench(): Figures {
 }
 
 function wrkScript(stores: { id: number; auth_code: string }[]): string {
-  const file = path.join(work, "save.lua");
+  const file = path.join(work, `save-${stores.length}.lua`);
   writeFileSync(
     file,
     `
@@ -131,13 +134,51 @@ async function createStores(url: string, n: number): Promise<{ id: number; auth_
   }
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * One case: a warm-up, then ROUNDS rounds of pgbench and saves back to back. Prints each round and
+ * the case's figures; answers the median of the rounds' ratios.
+ */
+function measure(name: string, stores: { id: number; auth_code: string }[]): number {
+  const script = wrkScript(stores);
+  wrk(script, 3); // warm-up
+  const rows: { round: number; save: Figures; pgbench: Figures }[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const p = pgbench();
+    const s = wrk(script, SECONDS);
+    rows.push({ round, save: s, pgbench: p });
+    console.log(
+      `${name}, round ${round}: save ${s.tps.toFixed(0)}/s (p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, errors ${s.errors})` +
+        `  pgbench -N ${p.tps.toFixed(0)} tps (p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms)  ratio ${(s.tps / p.tps).toFixed(2)}`,
+    );
+  }
+  const ratios = rows.map((r) => r.save.tps / r.pgbench.tps);
+  const save = median(rows.map((r) => r.save.tps));
+  const base = median(rows.map((r) => r.pgbench.tps));
+  console.log(
+    `\n${name}: connections ${CONNECTIONS} (the server's database pool: ${POOL}), ${stores.length} store(s), ${ROUNDS} rounds of ${SECONDS}s each\n` +
+      `save:       ${save.toFixed(0)} requests/s (median), p50 ${median(rows.map((r) => r.save.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.save.p99)).toFixed(2)} ms\n` +
+      `pgbench -N: ${base.toFixed(0)} tps (median), p50 ${median(rows.map((r) => r.pgbench.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.pgbench.p99)).toFixed(2)} ms\n` +
+      // Each round's pair ran back to back, so its ratio is little moved by the machine's drift
+      // over the run; the ratio reported is the median of the rounds' ratios. The first and the
+      // last round's show whether it held through the run.
+      `ratio:      ${median(ratios).toFixed(2)}x (median of the rounds' ratios, ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)};` +
+      ` first round ${ratios[0]!.toFixed(2)}, last ${ratios.at(-1)!.toFixed(2)}; of the medians above ${(save / base).toFixed(2)}x)\n`,
+  );
+  const failed = rows.reduce((n, r) => n + r.save.errors, 0);
+  if (failed > 0) throw new Error(`${failed} save requests failed`);
+  return median(ratios);
+}
+
 async function main(): Promise<void> {
+  execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
   await sql(`CREATE DATABASE ${dbName}`);
   execFileSync("pgbench", ["-i", "-q", dbUrl], { stdio: "ignore" });
   const env = { ...process.env, DATABASE_URL: dbUrl, PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "info", DB_POOL_SIZE: String(POOL) };
   const stores = await createStores(dbUrl, STORES);
   // The request log is written as in production, to /dev/null: a log collector's work is not the server's.
-  const server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const server = spawn(process.execPath, ["dist/cli/main.js", "serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
   try {
     await new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + 30_000;
@@ -148,32 +189,9 @@ async function main(): Promise<void> {
         );
       poll();
     });
-    const script = wrkScript(stores);
-    wrk(script, 3); // warm-up
-    const rows: { round: number; save: Figures; pgbench: Figures }[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      const p = pgbench();
-      const s = wrk(script, SECONDS);
-      rows.push({ round, save: s, pgbench: p });
-      console.log(
-        `round ${round}: save ${s.tps.toFixed(0)}/s (p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, errors ${s.errors})` +
-          `  pgbench -N ${p.tps.toFixed(0)} tps (p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms)  ratio ${(s.tps / p.tps).toFixed(2)}`,
-      );
-    }
-    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const ratios = rows.map((r) => r.save.tps / r.pgbench.tps);
-    const save = median(rows.map((r) => r.save.tps));
-    const base = median(rows.map((r) => r.pgbench.tps));
-    console.log(
-      `\nconnections ${CONNECTIONS} (the server's database pool: ${POOL}), ${STORES} store(s), ${ROUNDS} rounds of ${SECONDS}s each\n` +
-        `save:       ${save.toFixed(0)} requests/s (median), p50 ${median(rows.map((r) => r.save.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.save.p99)).toFixed(2)} ms\n` +
-        `pgbench -N: ${base.toFixed(0)} tps (median), p50 ${median(rows.map((r) => r.pgbench.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.pgbench.p99)).toFixed(2)} ms\n` +
-        // Each round's pair ran back to back, so its ratio is little moved by the machine's drift
-        // over the run; the ratio reported is the median of the rounds' ratios.
-        `ratio:      ${median(ratios).toFixed(2)}x (median of the rounds' ratios, ${Math.min(...ratios).toFixed(2)} to ${Math.max(...ratios).toFixed(2)}; of the medians above ${(save / base).toFixed(2)}x)`,
-    );
-    const failed = rows.reduce((n, r) => n + r.save.errors, 0);
-    if (failed > 0) throw new Error(`${failed} save requests failed`);
+    const verdicts = [`${STORES} stores: ${measure(`${STORES} stores`, stores).toFixed(2)}x`];
+    if (ONE_STORE) verdicts.push(`one store: ${measure("one store", stores.slice(0, 1)).toFixed(2)}x`);
+    console.log(`save / pgbench -N, median of the rounds' ratios: ${verdicts.join(", ")}`);
   } finally {
     server.kill("SIGTERM");
     await new Promise((r) => server.on("exit", r));

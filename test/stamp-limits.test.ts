@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from "../src/server.js";
 import { PLAN_LIMITS } from "../src/vivoldi/gate.js";
 import { StampError, StampService } from "../src/vivoldi/service.js";
 import { startTestServer, type TestServer } from "./support/server.js";
-import { dayFromToday, stampClient, type StampAnswer } from "./support/stamp-client.js";
+import { dayFromToday, pinnedStampService, stampClient, type StampAnswer } from "./support/stamp-client.js";
 
 let s: TestServer;
 
@@ -223,17 +223,6 @@ describe("4290: rate limits", () => {
 });
 
 describe("window edges, on a pinned clock", () => {
-  /** The stamp service of this server, with the time of every call pinned to `now`. */
-  function pinned() {
-    const clock = { now: new Date(0) };
-    const service = new StampService(
-      s.db,
-      { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now },
-      s.services.webhookNudge,
-    );
-    return { clock, service };
-  }
-
   async function attempt(service: StampService, key: string) {
     try {
       return { ok: true, rate: (await service.validate(key, 999)).rate };
@@ -245,7 +234,7 @@ describe("window edges, on a pinned clock", () => {
 
   it("a new minute starts at :00; a refused call at :59 is told to retry in one second", async () => {
     const a = await account("personal", { limitMinute: 3, limitHour: 10 });
-    const { clock, service } = pinned();
+    const { clock, service } = pinnedStampService(s);
     clock.now = new Date("2030-03-10T03:15:59.200Z");
     for (let i = 0; i < 3; i++) expect((await attempt(service, a.key)).ok).toBe(true);
     const refused = await attempt(service, a.key);
@@ -266,7 +255,7 @@ describe("window edges, on a pinned clock", () => {
 
   it("a call stamped a moment earlier by a lagging instance counts in the current window, never reopens the old one", async () => {
     const a = await account("personal", { limitMinute: 2 });
-    const { clock, service } = pinned();
+    const { clock, service } = pinnedStampService(s);
     clock.now = new Date("2030-03-10T03:20:00.100Z");
     expect((await attempt(service, a.key)).ok).toBe(true);
     clock.now = new Date("2030-03-10T03:19:59.900Z");
@@ -277,7 +266,7 @@ describe("window edges, on a pinned clock", () => {
 
   it("the hour and the day roll over at their edges, the day at midnight in the time zone", async () => {
     const a = await account("personal", { limitHour: 2, limitDay: 3 });
-    const { clock, service } = pinned();
+    const { clock, service } = pinnedStampService(s);
     // 23:59:59 in Seoul is 14:59:59 UTC.
     clock.now = new Date("2030-03-10T14:59:58.000Z");
     expect((await attempt(service, a.key)).ok).toBe(true);
@@ -292,7 +281,7 @@ describe("window edges, on a pinned clock", () => {
 
   it("a refused day leaves the minute and hour uncounted", async () => {
     const a = await account("personal", { limitDay: 1 });
-    const { clock, service } = pinned();
+    const { clock, service } = pinnedStampService(s);
     clock.now = new Date("2030-04-01T01:00:00Z");
     expect((await attempt(service, a.key)).ok).toBe(true);
     clock.now = new Date("2030-04-01T02:00:00Z");

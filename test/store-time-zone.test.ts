@@ -8,7 +8,7 @@ import { StampError, StampService } from "../src/vivoldi/service.js";
 import { TodayService } from "../src/console/today/service.js";
 import { MemberService } from "../src/console/members/service.js";
 import { startTestServer, type TestServer } from "./support/server.js";
-import { stampClient } from "./support/stamp-client.js";
+import { pinnedStampService, stampClient } from "./support/stamp-client.js";
 import { stampd } from "./support/cli.js";
 
 const ADMIN_TOKEN = "admin-token-0123456789abcdef";
@@ -93,17 +93,6 @@ describe("the console's today", () => {
   });
 });
 
-/** The stamp service of this server with the time of every call pinned to `clock.now`. */
-function pinned() {
-  const clock = { now: new Date(0) };
-  const service = new StampService(
-    s.db,
-    { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now },
-    s.services.webhookNudge,
-  );
-  return { clock, service };
-}
-
 /** A store's key and one stamp of its card, valid on 2030-03-11 only. */
 async function stampOf(store: { id: number }) {
   const { key } = await s.services.apiKeys.create({ store: store.id, plan: "personal" });
@@ -127,7 +116,7 @@ describe("the stamp API", () => {
   it("checks a stamp's validity on its store's day, rolls the day window at its midnight, writes regYmdt in its zone", async () => {
     const { east, west } = await twoZones("stamp");
     const [e, w] = [await stampOf(east), await stampOf(west)];
-    const { clock, service } = pinned();
+    const { clock, service } = pinnedStampService(s);
 
     // 12:00 UTC on 10 March: 02:00 on the 11th in the east, 00:00 on the 10th in the west.
     clock.now = new Date("2030-03-10T12:00:00Z");
@@ -159,7 +148,7 @@ describe("the stamp page and the console's stamps", () => {
   it("the stamp page reads a stamp's validity on its store's day", async () => {
     const { east, west } = await twoZones("stamp");
     const [e, w] = [await stampOf(east), await stampOf(west)];
-    const { clock, service } = pinned();
+    const { clock, service } = pinnedStampService(s);
     const pageOf = async (stampIdx: number) => (await s.db.prisma.stamp.findUniqueOrThrow({ where: { id: stampIdx } })).pageCode;
     clock.now = new Date("2030-03-10T12:00:00Z"); // the 11th in the east, the 10th in the west
     expect((await service.readPage(e.stampIdx, await pageOf(e.stampIdx)))?.unusable).toBeNull();
@@ -171,7 +160,7 @@ describe("the stamp page and the console's stamps", () => {
 
   it("a card issued at the console is valid from its store's today", async () => {
     const { east, west } = await twoZones("stamp");
-    const { clock, service } = pinned();
+    const { clock, service } = pinnedStampService(s);
     clock.now = new Date("2030-03-10T12:00:00Z"); // the 11th in the east, the 10th in the west
     for (const [store, from] of [
       [east, "2030-03-11"],

@@ -2,6 +2,7 @@
 // bodies for POST and PUT, the query string for GET and DELETE (or a form body when asked). The
 // requests go through the app's inject, in the test process.
 import type { RunningServer } from "../../src/server.js";
+import { StampService } from "../../src/vivoldi/service.js";
 
 export interface StampAnswer {
   status: number;
@@ -61,4 +62,15 @@ export function dayFromToday(days: number, timeZone: string): string {
   const d = new Date(`${today}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
+}
+
+/** The stamp service of `s` with the time of every call pinned to `clock.now` (moved by the test). */
+export function pinnedStampService(s: RunningServer & { config: { publicBaseUrl: string } }) {
+  const clock = { now: new Date(0) };
+  const service = new StampService(
+    s.db,
+    { timeZone: "Asia/Seoul", publicBaseUrl: s.config.publicBaseUrl, clock: () => clock.now },
+    s.services.webhookNudge,
+  );
+  return { clock, service };
 }

@@ -99,20 +99,24 @@ export function parseHistoryId(p: WireParams): number {
 }
 
 /** `count` of save and use: a whole number >= 1 (its ceiling depends on the store's unit). */
+const changeCount = wholeNumber(1);
+
 export function parseChangeCount(p: WireParams): number {
-  const count = wholeNumber(1).safeParse(p.count);
+  const count = changeCount.safeParse(p.count);
   if (!count.success) throw new PointsError("invalid_count");
   return count.data;
 }
 
 export const HISTORY_PAGE_MAX = 100;
 const PAGE_MAX = 1_000_000;
+// Built once: a zod schema costs more to build than to check a value with.
+const pageNumber = wholeNumber(1, PAGE_MAX);
+const pageSize = wholeNumber(1, HISTORY_PAGE_MAX);
 
 export function parsePage(p: WireParams): { number: number; size: number } {
-  const page = p.page === undefined || p.page === "" ? { success: true as const, data: 1 } : wholeNumber(1, PAGE_MAX).safeParse(p.page);
+  const page = p.page === undefined || p.page === "" ? { success: true as const, data: 1 } : pageNumber.safeParse(p.page);
   if (!page.success) throw new PointsError("invalid_param", "page");
-  const size =
-    p.count === undefined || p.count === "" ? { success: true as const, data: 20 } : wholeNumber(1, HISTORY_PAGE_MAX).safeParse(p.count);
+  const size = p.count === undefined || p.count === "" ? { success: true as const, data: 20 } : pageSize.safeParse(p.count);
   if (!size.success) throw new PointsError("invalid_count");
   return { number: page.data, size: size.data };
 }

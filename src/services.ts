@@ -39,6 +39,18 @@ export interface Services {
   verify: () => ReturnType<typeof verifyLedger>;
 }
 
+/** The most saves and uses committed together. */
+const GROUP_COMMIT_MAX_BATCH = 64;
+
+/**
+ * Batches in flight: the embedded database runs one statement at a time, so one; on PostgreSQL,
+ * at most its connections.
+ */
+function groupCommit(db: Database, config: Config) {
+  const inFlight = db.kind === "pglite" ? 1 : Math.min(config.GROUP_COMMIT_IN_FLIGHT, config.DB_POOL_SIZE);
+  return { inFlight, maxBatch: GROUP_COMMIT_MAX_BATCH };
+}
+
 /** Lines of an import file per call of its ledger function. */
 const IMPORT_BATCH_LINES = 1000;
 
@@ -56,7 +68,11 @@ export function createServices(db: Database, config: Config, clock?: () => Date)
   const expiry = new ExpiryService(db, { timeZone: config.TIME_ZONE, phones, clock }, webhookNudge);
   return {
     stores,
-    points: new PointsService(db, { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX, clock }, webhookNudge),
+    points: new PointsService(
+      db,
+      { timeZone: config.TIME_ZONE, pointCountMax: config.POINT_COUNT_MAX, clock, groupCommit: groupCommit(db, config) },
+      webhookNudge,
+    ),
     stamps,
     stampPages: new StampPageService(db.prisma, stamps),
     apiKeys: new ApiKeyService(db.prisma, stores),

@@ -6,7 +6,9 @@
 // stamps (for a batch of one call: exactly the model's answer); the balances, histories and stamps
 // read back must be the model's; and at the end of each run `verify` (GET /admin/verify, what
 // `stampd verify` runs) finds the ledger consistent. Everything goes over HTTP (inject), so the
-// test holds any implementation of the ledger to the same answers.
+// test holds any implementation of the ledger to the same answers. Group commit is on, one batch
+// in flight, so that the saves and uses sent at once share commits (issue 19); the run checks that
+// some did.
 //
 // FC_SEED=<n> replays a run that fast-check reported (it prints the seed of a failure).
 import { isDeepStrictEqual } from "node:util";
@@ -528,7 +530,7 @@ async function expectReadBack(w: World, m: Model, everyHistory: boolean): Promis
 }
 
 beforeAll(async () => {
-  s = await startTestServer({ ADMIN_TOKEN, DB_POOL_SIZE: "8" });
+  s = await startTestServer({ ADMIN_TOKEN, DB_POOL_SIZE: "8", GROUP_COMMIT_IN_FLIGHT: "1" });
   const elsewhere: Store = await admin("POST", "/admin/stores", { name: "Elsewhere", ...NO_LIMITS });
   const phone = newPhone(0, SHARED_MEMBER);
   const params = { id: elsewhere.id, auth_code: elsewhere.auth_code, device: "openapi", number: phone };
@@ -558,4 +560,9 @@ it("random concurrent batches of both APIs agree with a serial model, and verify
     expect(await admin("GET", "/admin/verify")).toMatchObject({ ok: true, problems: [] });
   });
   await fc.assert(property, { numRuns: 15, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) });
+  const metrics = (await s.app.inject({ method: "GET", url: "/metrics" })).body;
+  const figure = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(metrics)![1]);
+  expect(figure("stampd_ledger_batch_calls_sum"), "saves and uses sharing a commit").toBeGreaterThan(
+    figure("stampd_ledger_batch_calls_count"),
+  );
 });

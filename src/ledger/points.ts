@@ -6,7 +6,7 @@
 import { z } from "zod";
 import type { Sql } from "../platform/db/client.js";
 import { EntryKind } from "../generated/prisma/enums.js";
-import { callLedger } from "./call.js";
+import { callLedger, callLedgerRows } from "./call.js";
 import type { Idempotency, MemberRef } from "./types.js";
 
 /**
@@ -128,14 +128,42 @@ export interface BalanceChange {
   idempotency?: Idempotency;
 }
 
-/** A save or a use of a member's balance. */
-export function changeBalance(db: Sql, c: BalanceChange) {
-  return callLedger(
+export type BalanceChangeOutcome = z.infer<typeof changeRow>;
+
+/**
+ * Saves and uses, in one transaction, each with its own outcome, in their order: as if they had
+ * run one after the other (prisma/migrations/20261209000000_group_commit). The calls share the
+ * first one's time zone and ceilings: the server's.
+ */
+export function changeBalances(db: Sql, changes: BalanceChange[]): Promise<BalanceChangeOutcome[]> {
+  const { timeZone } = changes[0]!.caller;
+  const { ceilings } = changes[0]!;
+  const column = <T>(pick: (c: BalanceChange) => T) => changes.map(pick);
+  return callLedgerRows(
     db,
-    "open_api_change_balance",
-    [...callerArgs(c.caller), c.ceilings.stamp, c.ceilings.point, ...memberArgs(c.member), c.delta, c.register, ...keyArgs(c.idempotency)],
+    "open_api_change_balances",
+    [
+      timeZone,
+      ceilings.stamp,
+      ceilings.point,
+      column((c) => c.caller.storeId),
+      column((c) => c.caller.authCodeHash),
+      column((c) => c.caller.at ?? null),
+      column((c) => ("phone" in c.member ? c.member.phone : null)),
+      column((c) => ("memberNo" in c.member ? c.member.memberNo : null)),
+      column((c) => c.delta),
+      column((c) => c.register),
+      column((c) => c.idempotency?.key ?? null),
+      column((c) => c.idempotency?.fingerprint ?? null),
+    ],
     changeRow,
+    changes.length,
   );
+}
+
+/** One save or use: a batch of one. */
+export async function changeBalance(db: Sql, change: BalanceChange): Promise<BalanceChangeOutcome> {
+  return (await changeBalances(db, [change]))[0]!;
 }
 
 const transferRow = outcome(CHANGE_SUCCESSES, TRANSFER_REFUSALS, { ...changeValues, to_member_no: int, to_balance: int });

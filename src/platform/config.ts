@@ -47,6 +47,8 @@ const schema = z.object({
   DAILY_LIMIT_DEFAULT: z.coerce.number().int().min(1).default(10_000),
   POINT_COUNT_MAX: z.coerce.number().int().min(1).max(1_000_000_000).default(1_000_000),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  // Batches of saves and uses in flight at once on PostgreSQL (src/ledger/group-commit.ts).
+  GROUP_COMMIT_IN_FLIGHT: z.coerce.number().int().min(1).max(200).default(2),
   BODY_LIMIT: z.coerce
     .number()
     .int()

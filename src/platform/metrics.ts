@@ -3,7 +3,7 @@
 // made per app in src/platform/plugins/metrics.ts. The domain counters below are made once per process and
 // exposed by every app's registry, so that the code doing the work (ledger, gate, webhook worker)
 // counts with one line and needs no extra dependency; in production one process runs one server.
-import { Counter, Registry, collectDefaultMetrics, type Metric } from "prom-client";
+import { Counter, Histogram, Registry, collectDefaultMetrics, type Metric } from "prom-client";
 
 /** Ledger rows written, by entry kind (save, use, transfer, ...). */
 export const ledgerWrites = new Counter({
@@ -36,10 +36,19 @@ export const sweptExpireRows = new Counter({
   registers: [],
 });
 
+/** Saves and uses per commit: how many calls each group commit applied together (src/ledger/group-commit.ts). */
+export const ledgerBatchCalls = new Histogram({
+  name: "stampd_ledger_batch_calls",
+  help: "OPEN API saves and uses applied by one ledger call and one commit (group commit)",
+  buckets: [1, 2, 4, 8, 16, 32, 64],
+  registers: [],
+});
+
 /** A registry for one app: the process's default metrics and the domain counters. */
 export function createRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  for (const metric of [ledgerWrites, rateLimitRejections, webhookDeliveries, sweptExpireRows] as Metric[]) registry.registerMetric(metric);
+  for (const metric of [ledgerWrites, rateLimitRejections, webhookDeliveries, sweptExpireRows, ledgerBatchCalls] as Metric[])
+    registry.registerMetric(metric);
   return registry;
 }

@@ -8,19 +8,23 @@
 import type { Database, Sql } from "../platform/db/client.js";
 import {
   changeBalance,
+  changeBalances,
   openApiGate,
   readBalance,
   readHistory,
   reverse,
   transfer,
+  type BalanceChange,
+  type BalanceChangeOutcome,
   type ExpiringPart,
   type HistoryEntry,
   type StoreCaller,
 } from "../ledger/points.js";
 import type { MemberRef } from "../ledger/types.js";
 import { asConsoleUser } from "../ledger/actor.js";
+import { GroupCommit, type GroupCommitOptions } from "../ledger/group-commit.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
-import { ledgerWrites, rateLimitRejections } from "../platform/metrics.js";
+import { ledgerBatchCalls, ledgerWrites, rateLimitRejections } from "../platform/metrics.js";
 import { digest } from "../platform/secrets.js";
 import { PointsError, STATUS_ANSWERS, type PointsStatus } from "./answers.js";
 
@@ -59,6 +63,8 @@ export interface PointsConfig {
   pointCountMax: number;
   /** The time of calls; the database's clock when absent (tests pin it to cross an expiry). */
   clock?: () => Date;
+  /** How saves and uses sent at once share a commit (src/ledger/group-commit.ts). */
+  groupCommit: GroupCommitOptions;
 }
 
 export const STAMP_COUNT_MAX = 100;
@@ -66,6 +72,8 @@ export const STAMP_COUNT_MAX = 100;
 export class PointsService {
   /** The largest count of one call, by the store's unit. */
   private readonly ceilings: { stamp: number; point: number };
+  /** Saves and uses of the OPEN API, committed together when they arrive together. */
+  private readonly changes: GroupCommit<BalanceChange, BalanceChangeOutcome>;
 
   constructor(
     private readonly db: Database,
@@ -74,6 +82,10 @@ export class PointsService {
     private readonly webhooks: WebhookNudge,
   ) {
     this.ceilings = { stamp: STAMP_COUNT_MAX, point: config.pointCountMax };
+    this.changes = new GroupCommit((calls) => changeBalances(db, calls), {
+      ...config.groupCommit,
+      onBatch: (calls) => ledgerBatchCalls.observe(calls),
+    });
   }
 
   save(caller: Caller, change: Change) {
@@ -144,16 +156,19 @@ export class PointsService {
   }
 
   private async change(caller: Caller, c: Change, kind: "save" | "use"): Promise<{ memberNo: number; balance: number }> {
-    const out = await this.write(caller, (sql) =>
-      changeBalance(sql, {
-        caller: this.storeCaller(caller),
-        ceilings: this.ceilings,
-        member: c.member,
-        delta: kind === "save" ? c.count : -c.count,
-        register: kind === "save",
-        idempotency: idempotency(c.idempotencyKey, kind, c.member, c.count),
-      }),
-    );
+    const call: BalanceChange = {
+      caller: this.storeCaller(caller),
+      ceilings: this.ceilings,
+      member: c.member,
+      delta: kind === "save" ? c.count : -c.count,
+      register: kind === "save",
+      idempotency: idempotency(c.idempotencyKey, kind, c.member, c.count),
+    };
+    // A console user's change runs alone, in the transaction that names the user on its rows.
+    const out =
+      caller.consoleLogin === undefined
+        ? await this.changes.submit(call)
+        : await asConsoleUser(this.db, caller.consoleLogin, (sql) => changeBalance(sql, call));
     this.settleChange(out, kind);
     return { memberNo: out.member_no, balance: out.balance };
   }

@@ -1,12 +1,15 @@
 // `npm run bench`: /api/open/save over real HTTP (wrk, a random member of a random store each
 // request) against `pgbench -N` on the same PostgreSQL with the same number of connections,
-// alternating, in one run: first with BENCH_STORES stores (default 100), then with one store
-// alone, whose calls queue on its daily-limit counter row (BENCH_ONE_STORE=0 skips it). The
-// server is the build (`npm run build`, then `node dist/cli/main.js serve`), as production runs
-// it. Prints both throughputs, p50/p99 latencies and the ratio of each case. Needs `wrk` and
-// `pgbench` (Debian: apt-get install wrk postgresql-client) and a PostgreSQL server (BENCH_PG,
-// default the local one).
-import { execFileSync, spawn } from "node:child_process";
+// alternating, in one run: first with BENCH_STORES stores (default 100) at BENCH_CONNECTIONS
+// (default 8), then with one store alone, whose calls queue on its daily-limit counter row, at
+// BENCH_ONE_STORE_CONNECTIONS (default 32; BENCH_ONE_STORE=0 skips it). Last, the same saves on the
+// embedded database (no DATABASE_URL; its DATA_DIR beside the checkout, on the disk a real one
+// would use) at BENCH_CONNECTIONS, alone: there is no pgbench to compare with (BENCH_EMBEDDED=0
+// skips it). The server is the build (`npm run build`, then `node dist/cli/main.js serve`), as
+// production runs it. Prints throughputs, p50/p99 latencies and each PostgreSQL case's ratio.
+// Needs `wrk` and `pgbench` (Debian: apt-get install wrk postgresql-client) and a PostgreSQL
+// server (BENCH_PG, default the local one).
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
@@ -19,6 +22,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PORT = Number(process.env.BENCH_PORT ?? 3917);
 const STORES = Number(process.env.BENCH_STORES ?? 100);
 const ONE_STORE = process.env.BENCH_ONE_STORE !== "0" && STORES !== 1;
+const ONE_STORE_CONNECTIONS = Number(process.env.BENCH_ONE_STORE_CONNECTIONS ?? 32);
+const EMBEDDED = process.env.BENCH_EMBEDDED !== "0";
 /** Threads of each load generator (wrk -t, pgbench -j). */
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 /**
@@ -51,7 +56,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-function pgbench(): Figures {
+function pgbench(connections: number): Figures {
   const dir = mkdtempSync(path.join(work, "pgbench-"));
   const out = execFileSync(
     "pgbench",
@@ -59,7 +64,7 @@ function pgbench(): Figures {
       "-N",
       "-n",
       "-c",
-      String(CONNECTIONS),
+      String(connections),
       "-j",
       String(THREADS),
       "-T",
@@ -106,23 +111,23 @@ end
   return file;
 }
 
-function wrk(script: string, seconds: number): Figures {
+function wrk(script: string, seconds: number, connections: number): Figures {
   const out = execFileSync(
     "wrk",
-    ["-t", String(THREADS), "-c", String(CONNECTIONS), "-d", `${seconds}s`, "-s", script, `http://127.0.0.1:${PORT}`],
+    ["-t", String(THREADS), "-c", String(connections), "-d", `${seconds}s`, "-s", script, `http://127.0.0.1:${PORT}`],
     { encoding: "utf8" },
   );
   const [, tps, p50, p99, errors] = /RESULT (\S+) (\S+) (\S+) (\d+)/.exec(out)!;
   return { tps: Number(tps), p50: Number(p50), p99: Number(p99), errors: Number(errors) };
 }
 
-/** Stores made through the store service itself, each with a daily limit out of the way. */
-async function createStores(url: string, n: number): Promise<{ id: number; auth_code: string }[]> {
+/** Stores made through the store service itself, each with a daily limit out of the way: on PostgreSQL at `url`, or embedded in `dataDir`. */
+async function createStores(url: string | undefined, n: number, dataDir?: string): Promise<{ id: number; auth_code: string }[]> {
   const { loadConfig } = await import("../src/platform/config.js");
   const { openDatabase } = await import("../src/platform/db/client.js");
   const { migrate } = await import("../src/platform/db/migrate.js");
   const { StoreService } = await import("../src/stores/service.js");
-  const db = await openDatabase({ databaseUrl: url, dataDir: loadConfig({}).DATA_DIR, poolSize: 2 });
+  const db = await openDatabase({ databaseUrl: url, dataDir: dataDir ?? loadConfig({}).DATA_DIR, poolSize: 2 });
   try {
     await migrate(db);
     const service = new StoreService(db.prisma, { dailyLimit: 100_000_000 });
@@ -140,13 +145,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * One case: a warm-up, then ROUNDS rounds of pgbench and saves back to back. Prints each round and
  * the case's figures; answers the median of the rounds' ratios.
  */
-function measure(name: string, stores: { id: number; auth_code: string }[]): number {
+function measure(name: string, stores: { id: number; auth_code: string }[], connections: number): number {
   const script = wrkScript(stores);
-  wrk(script, 3); // warm-up
+  wrk(script, 3, connections); // warm-up
   const rows: { round: number; save: Figures; pgbench: Figures }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const p = pgbench();
-    const s = wrk(script, SECONDS);
+    const p = pgbench(connections);
+    const s = wrk(script, SECONDS, connections);
     rows.push({ round, save: s, pgbench: p });
     console.log(
       `${name}, round ${round}: save ${s.tps.toFixed(0)}/s (p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, errors ${s.errors})` +
@@ -157,7 +162,7 @@ function measure(name: string, stores: { id: number; auth_code: string }[]): num
   const save = median(rows.map((r) => r.save.tps));
   const base = median(rows.map((r) => r.pgbench.tps));
   console.log(
-    `\n${name}: connections ${CONNECTIONS} (the server's database pool: ${POOL}), ${stores.length} store(s), ${ROUNDS} rounds of ${SECONDS}s each\n` +
+    `\n${name}: connections ${connections} (the server's database pool: ${POOL}), ${stores.length} store(s), ${ROUNDS} rounds of ${SECONDS}s each\n` +
       `save:       ${save.toFixed(0)} requests/s (median), p50 ${median(rows.map((r) => r.save.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.save.p99)).toFixed(2)} ms\n` +
       `pgbench -N: ${base.toFixed(0)} tps (median), p50 ${median(rows.map((r) => r.pgbench.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.pgbench.p99)).toFixed(2)} ms\n` +
       // Each round's pair ran back to back, so its ratio is little moved by the machine's drift
@@ -171,30 +176,78 @@ function measure(name: string, stores: { id: number; auth_code: string }[]): num
   return median(ratios);
 }
 
+/** The built server with `env`, once it answers /readyz. */
+async function serve(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  // The request log is written as in production, to /dev/null: a log collector's work is not the server's.
+  const server = spawn(process.execPath, ["dist/cli/main.js", "serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + 30_000;
+    const poll = (): void =>
+      void fetch(`http://127.0.0.1:${PORT}/readyz`).then(
+        (r) => (r.ok ? resolve() : setTimeout(poll, 200)),
+        () => (Date.now() > deadline ? reject(new Error("server did not start")) : setTimeout(poll, 200)),
+      );
+    poll();
+  });
+  return server;
+}
+
+async function stop(server: ChildProcess): Promise<void> {
+  server.kill("SIGTERM");
+  await new Promise((r) => server.on("exit", r));
+}
+
+const SERVER_ENV: NodeJS.ProcessEnv = { ...process.env, PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "info" };
+
+/** Saves on the embedded database: ROUNDS rounds after a warm-up; prints and answers the median saves/s. */
+async function measureEmbedded(): Promise<string> {
+  const dataDir = mkdtempSync(path.resolve("bench-embedded-"));
+  try {
+    const stores = await createStores(undefined, STORES, dataDir);
+    const { DATABASE_URL: _, ...env } = SERVER_ENV;
+    const server = await serve({ ...env, DATA_DIR: dataDir });
+    try {
+      const script = wrkScript(stores);
+      wrk(script, 3, CONNECTIONS);
+      const rounds: Figures[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const s = wrk(script, SECONDS, CONNECTIONS);
+        rounds.push(s);
+        console.log(
+          `embedded, round ${round}: save ${s.tps.toFixed(0)}/s (p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, errors ${s.errors})`,
+        );
+      }
+      if (rounds.some((r) => r.errors > 0)) throw new Error("embedded save requests failed");
+      const verdict = `${median(rounds.map((r) => r.tps)).toFixed(0)} saves/s, p99 ${median(rounds.map((r) => r.p99)).toFixed(2)} ms`;
+      console.log(
+        `\nembedded: connections ${CONNECTIONS}, ${STORES} store(s), ${ROUNDS} rounds of ${SECONDS}s each: ${verdict} (medians)\n`,
+      );
+      return verdict;
+    } finally {
+      await stop(server);
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   execFileSync("npm", ["run", "-s", "build"], { stdio: "inherit" });
   await sql(`CREATE DATABASE ${dbName}`);
   execFileSync("pgbench", ["-i", "-q", dbUrl], { stdio: "ignore" });
-  const env = { ...process.env, DATABASE_URL: dbUrl, PORT: String(PORT), HOST: "127.0.0.1", LOG_LEVEL: "info", DB_POOL_SIZE: String(POOL) };
   const stores = await createStores(dbUrl, STORES);
-  // The request log is written as in production, to /dev/null: a log collector's work is not the server's.
-  const server = spawn(process.execPath, ["dist/cli/main.js", "serve"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const verdicts: string[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + 30_000;
-      const poll = (): void =>
-        void fetch(`http://127.0.0.1:${PORT}/readyz`).then(
-          (r) => (r.ok ? resolve() : setTimeout(poll, 200)),
-          () => (Date.now() > deadline ? reject(new Error("server did not start")) : setTimeout(poll, 200)),
-        );
-      poll();
-    });
-    const verdicts = [`${STORES} stores: ${measure(`${STORES} stores`, stores).toFixed(2)}x`];
-    if (ONE_STORE) verdicts.push(`one store: ${measure("one store", stores.slice(0, 1)).toFixed(2)}x`);
-    console.log(`save / pgbench -N, median of the rounds' ratios: ${verdicts.join(", ")}`);
+    const server = await serve({ ...SERVER_ENV, DATABASE_URL: dbUrl, DB_POOL_SIZE: String(POOL) });
+    try {
+      verdicts.push(`${STORES} stores: ${measure(`${STORES} stores`, stores, CONNECTIONS).toFixed(2)}x`);
+      if (ONE_STORE) verdicts.push(`one store: ${measure("one store", stores.slice(0, 1), ONE_STORE_CONNECTIONS).toFixed(2)}x`);
+    } finally {
+      await stop(server);
+    }
+    if (EMBEDDED) verdicts.push(`embedded: ${await measureEmbedded()}`);
+    console.log(`save / pgbench -N, median of the rounds' ratios, and the embedded database: ${verdicts.join(", ")}`);
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.on("exit", r));
     await sql(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     rmSync(work, { recursive: true, force: true });
   }

@@ -3,6 +3,15 @@
 -- in the order given. A single call is a batch of one: `open_api_change_balance` is replaced by
 -- `open_api_change_balances`, so that the rules of a save or a use are written once.
 
+-- As before (20261208000100_expiry), as a set of one row: PostgreSQL inlines a SQL function
+-- that returns a set into the query that calls it (the gate's), but runs one that returns a row
+-- as a function of its own, planning its body anew on every call (60 us of a save's gate).
+DROP FUNCTION "lot_end"(date, int, text);
+CREATE FUNCTION "lot_end"(p_day date, p_days int, p_zone text)
+RETURNS TABLE(expires_on date, expires_at timestamptz) LANGUAGE sql STABLE ROWS 1 AS $$
+  SELECT p_day + p_days, (p_day + p_days + 1)::timestamp AT TIME ZONE p_zone;
+$$;
+
 -- The answer recorded for a store's idempotency key, without its lock (the caller holds it): no
 -- row (the key is new), replayed with the recorded values (the same fingerprint), or key_reused
 -- without values (another operation or other parameters).
@@ -57,10 +66,10 @@ DROP FUNCTION "open_api_change_balance"(int, text, text, timestamptz, int, int, 
 -- Locks, all before any check and in the order of docs/ledger.md section 3, each level's in one
 -- fixed order so that two batches never wait for each other in a circle: the calls' idempotency
 -- keys (by store and hash), the phones they may register (by hash), every account they name (by
--- id), and their stores' counters (by store and day). Then each call in turn: its recorded
--- answer, the limit, the unit's ceiling, what is due expires, the checks, the count, the write,
--- exactly the steps of one call, seeing the rows the calls before it wrote. The counters are
--- held from their lock to the commit and move once, by the calls they counted, at the end.
+-- id), and their stores' counters (by store and day), which move once, by the calls they count.
+-- Then each call in turn: its recorded answer, the limit, the unit's ceiling, what is due
+-- expires, the checks, the count, the write, exactly the steps of one call, seeing the rows the
+-- calls before it wrote.
 CREATE FUNCTION "open_api_change_balances"(
   p_time_zone text, p_stamp_count_max int, p_point_count_max int,
   p_store_ids int[], p_auth_code_hashes text[], p_ats timestamptz[],
@@ -78,12 +87,14 @@ DECLARE
   g_has_webhook boolean[];
   g_expires_on date[];
   g_expires_at timestamptz[];
-  -- The counters: store, day, calls so far, by counter index; each call's counter index.
+  -- The counters, by counter index: store, day and limit (key: "store day"), and how many more
+  -- of the batch's calls each counts.
+  c_key text[];
   c_store int[];
   c_day date[];
-  c_calls int[];
-  c_counted int[];
-  g_counter int[];
+  c_limit int[];
+  c_room int[];
+  v_calls int;
   v_locked int[];
   v_lock record;
   i int;
@@ -110,12 +121,14 @@ BEGIN
 
   -- Locks: the keys; the phones to register that the pool does not know (whoever holds a phone
   -- may be registering it: the accounts' look below comes after); the accounts; the counters.
-  FOR v_lock IN
-    SELECT DISTINCT p_store_ids[k] AS store_id, hashtext(p_keys[k]) AS hash FROM generate_subscripts(p_store_ids, 1) k
-     WHERE g_pool[k] IS NOT NULL AND p_keys[k] IS NOT NULL ORDER BY 1, 2
-  LOOP
-    PERFORM pg_advisory_xact_lock(v_lock.store_id, v_lock.hash);
-  END LOOP;
+  IF cardinality(array_remove(p_keys, NULL)) > 0 THEN
+    FOR v_lock IN
+      SELECT DISTINCT p_store_ids[k] AS store_id, hashtext(p_keys[k]) AS hash FROM generate_subscripts(p_store_ids, 1) k
+       WHERE g_pool[k] IS NOT NULL AND p_keys[k] IS NOT NULL ORDER BY 1, 2
+    LOOP
+      PERFORM pg_advisory_xact_lock(v_lock.store_id, v_lock.hash);
+    END LOOP;
+  END IF;
   FOR v_lock IN
     SELECT DISTINCT hashtextextended(p_phones[x.k], 0) AS hash FROM open_api_accounts(g_pool, p_phones, p_member_nos) x
      WHERE x.account_id IS NULL AND g_pool[x.k] IS NOT NULL AND p_registers[x.k] AND p_phones[x.k] IS NOT NULL
@@ -127,21 +140,36 @@ BEGIN
     SELECT a.id FROM ledger_account a
      WHERE a.id = ANY (ARRAY(SELECT x.account_id FROM open_api_accounts(g_pool, p_phones, p_member_nos) x))
      ORDER BY a.id FOR UPDATE) l;
-  WITH counted AS (
+  -- The counters count the batch at once. A call is counted when its store's limit has room at
+  -- its turn, whatever its outcome, so the first `room` calls of a store are the ones counted:
+  -- each counter moves once, by all of its store's calls while that stays within the limit (a
+  -- counter the upsert leaves alone is still locked), and otherwise up to the limit, below.
+  WITH wanted AS (
+    SELECT p_store_ids[k] AS store_id, g_day[k] AS day, min(g_limit[k]) AS daily_limit, count(*)::int AS calls
+      FROM generate_subscripts(p_store_ids, 1) k WHERE g_pool[k] IS NOT NULL GROUP BY 1, 2),
+  counted AS (
     INSERT INTO daily_usage AS u (store_id, day, calls)
-    SELECT DISTINCT p_store_ids[k], g_day[k], 0 FROM generate_subscripts(p_store_ids, 1) k WHERE g_pool[k] IS NOT NULL ORDER BY 1, 2
-    ON CONFLICT (store_id, day) DO UPDATE SET calls = u.calls
-    RETURNING u.store_id, u.day, u.calls)
-  SELECT array_agg(x.store_id), array_agg(x.day), array_agg(x.calls), array_agg(0) INTO c_store, c_day, c_calls, c_counted FROM counted x;
-  SELECT array_agg((SELECT min(j) FROM generate_subscripts(c_store, 1) j WHERE c_store[j] = p_store_ids[k] AND c_day[j] = g_day[k]) ORDER BY k)
-    INTO g_counter FROM generate_subscripts(p_store_ids, 1) k;
+    SELECT w.store_id, w.day, LEAST(w.calls, w.daily_limit) FROM wanted w ORDER BY 1, 2
+    ON CONFLICT (store_id, day) DO UPDATE SET calls = u.calls + EXCLUDED.calls
+     WHERE u.calls + EXCLUDED.calls <= (SELECT s.daily_limit FROM store s WHERE s.id = u.store_id)
+    RETURNING u.store_id, u.day)
+  SELECT array_agg(w.store_id || ' ' || w.day), array_agg(w.store_id), array_agg(w.day), array_agg(w.daily_limit),
+         array_agg(CASE WHEN c.store_id IS NOT NULL THEN LEAST(w.calls, w.daily_limit) END)
+    INTO c_key, c_store, c_day, c_limit, c_room
+    FROM wanted w LEFT JOIN counted c ON c.store_id = w.store_id AND c.day = w.day;
+  FOR c IN 1 .. COALESCE(cardinality(c_key), 0) LOOP
+    CONTINUE WHEN c_room[c] IS NOT NULL;
+    SELECT u.calls INTO v_calls FROM daily_usage u WHERE u.store_id = c_store[c] AND u.day = c_day[c];
+    c_room[c] := GREATEST(c_limit[c] - v_calls, 0);
+    UPDATE daily_usage u SET calls = u.calls + c_room[c] WHERE u.store_id = c_store[c] AND u.day = c_day[c] AND c_room[c] > 0;
+  END LOOP;
 
   FOR i IN 1 .. COALESCE(cardinality(p_store_ids), 0) LOOP
     status := NULL;
     member_no := NULL;
     balance := NULL;
     queued := false;
-    c := g_counter[i];
+    c := array_position(c_key, p_store_ids[i] || ' ' || g_day[i]);
     v_at := COALESCE(p_ats[i], now());
     v_phone := p_phones[i];
     v_delta := p_deltas[i];
@@ -155,7 +183,7 @@ BEGIN
       SELECT r.status, r.member_no, r.balance INTO status, member_no, balance
         FROM open_api_key_answer(p_store_ids[i], p_keys[i], p_fingerprints[i]) r;
     END IF;
-    IF status IS NULL AND c_calls[c] >= g_limit[i] THEN
+    IF status IS NULL AND c_room[c] = 0 THEN
       status := 'rate_limited';
       RETURN NEXT;
       CONTINUE;
@@ -164,10 +192,7 @@ BEGIN
       status := 'count_above_unit_max';
     END IF;
     IF status IS NOT NULL THEN
-      IF c_calls[c] < g_limit[i] THEN
-        c_calls[c] := c_calls[c] + 1;
-        c_counted[c] := c_counted[c] + 1;
-      END IF;
+      c_room[c] := GREATEST(c_room[c] - 1, 0);
       RETURN NEXT;
       CONTINUE;
     END IF;
@@ -191,9 +216,8 @@ BEGIN
       WHEN COALESCE(v_balance, 0)::bigint + v_delta < 0 THEN 'insufficient_balance'
       WHEN COALESCE(v_balance, 0)::bigint + v_delta > COALESCE(v_max_balance, 2147483647) THEN 'above_maximum'
       ELSE 'applied' END;
-    -- Count: the counter is held, and had room when this call passed the limit above.
-    c_calls[c] := c_calls[c] + 1;
-    c_counted[c] := c_counted[c] + 1;
+    -- Count: the limit had room when this call passed it above.
+    c_room[c] := c_room[c] - 1;
     IF status <> 'applied' THEN
       RETURN NEXT;
       CONTINUE;
@@ -235,9 +259,5 @@ BEGIN
     RETURN NEXT;
   END LOOP;
 
-  -- The counters move by the calls they counted.
-  UPDATE daily_usage u SET calls = u.calls + x.counted
-    FROM unnest(c_store, c_day, c_counted) x(store_id, day, counted)
-   WHERE u.store_id = x.store_id AND u.day = x.day AND x.counted > 0;
 END;
 $$;

@@ -23,7 +23,8 @@ describe.skipIf(!process.env.DATABASE_URL)("on SIGTERM with calls waiting on a r
   it(
     "cancels them within the grace period: each gets an answer, none commits later",
     async () => {
-      server = await spawnServer({ ADMIN_TOKEN });
+      // Five batches in flight (group commit), so that each save below runs in a session of its own.
+      server = await spawnServer({ ADMIN_TOKEN, GROUP_COMMIT_IN_FLIGHT: "5" });
       const { url } = server;
       const store = await createStore(url, ADMIN_TOKEN);
       const save = async () => {
@@ -55,10 +56,14 @@ describe.skipIf(!process.env.DATABASE_URL)("on SIGTERM with calls waiting on a r
       await locker.connect();
       await locker.query("BEGIN");
       await locker.query("SELECT 1 FROM ledger_account FOR UPDATE");
-      const waiting = [1, 2, 3, 4, 5].map(() => save().catch((err: Error) => ({ result: false, code: `no answer: ${err.message}` })));
       // Counted on a connection of its own: in the locker's transaction the activity view stays as first read.
       const lockWaits = () => count("wait_event_type = 'Lock'");
-      await until(async () => (await lockWaits()) === 5);
+      // One at a time, each once the one before waits: sent together, they would share a batch.
+      const waiting: Promise<{ result: boolean; code?: string }>[] = [];
+      for (let n = 1; n <= 5; n++) {
+        waiting.push(save().catch((err: Error) => ({ result: false, code: `no answer: ${err.message}` })));
+        await until(async () => (await lockWaits()) === n);
+      }
 
       const started = Date.now();
       const code = await server.signal("SIGTERM");

@@ -39,8 +39,12 @@ export interface Services {
   verify: () => ReturnType<typeof verifyLedger>;
 }
 
-/** The most saves and uses committed together. */
-const GROUP_COMMIT_MAX_BATCH = 64;
+/**
+ * The most saves and uses committed together: far above what waits at once behind a batch with
+ * hundreds of clients, so that every waiting call goes with the next batch (no call waits for more
+ * than one); a bound all the same on one transaction's locks and arrays.
+ */
+const GROUP_COMMIT_MAX_BATCH = 1024;
 
 /**
  * Batches in flight: the embedded database runs one statement at a time, so one; on PostgreSQL,

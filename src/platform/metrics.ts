@@ -40,7 +40,7 @@ export const sweptExpireRows = new Counter({
 export const ledgerBatchCalls = new Histogram({
   name: "stampd_ledger_batch_calls",
   help: "OPEN API saves and uses applied by one ledger call and one commit (group commit)",
-  buckets: [1, 2, 4, 8, 16, 32, 64],
+  buckets: [1, 2, 4, 8, 16, 32, 64, 256, 1024],
   registers: [],
 });
 

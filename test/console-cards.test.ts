@@ -12,7 +12,7 @@ const bed = serverWithBrowser();
 const { describeInBrowser, newPhone: newPage } = bed;
 let phoneSeq = 0;
 /** A mobile number of its own per customer (the PostgreSQL leg shares one server). */
-const newPhone = () => `010-5${String(process.pid % 1000).padStart(3, "0")}-${String(phoneSeq++).padStart(4, "0")}`;
+const newPhone = () => `010-4${String(process.pid % 1000).padStart(3, "0")}-${String(phoneSeq++).padStart(4, "0")}`;
 
 /** A store with a stamp API key, a card, and a logged-in page of a user of `role`. */
 async function storeWith(role: "owner" | "staff", opts: { maxStamps?: number; locale?: string } = {}) {

@@ -31,7 +31,7 @@ const message = (page: Page) => page.getByTestId("message").textContent();
 
 let phones = 0;
 /** A phone number of this file's own (the PostgreSQL leg shares a server). */
-const newNumber = () => `010-${String(process.pid % 10_000).padStart(4, "0")}-${String(++phones).padStart(4, "0")}`;
+const newNumber = () => `010-4${String(process.pid % 1000).padStart(3, "0")}-${String(++phones).padStart(4, "0")}`;
 
 /** An owner of a new store on its settings page. */
 async function onSettings(storeFields: { dailyLimit?: number; timeZone?: string } = {}) {

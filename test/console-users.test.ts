@@ -26,7 +26,7 @@ let unique = 0;
 /** A login of this test's own (logins are unique on the server; the PostgreSQL leg shares one). */
 const newLogin = (name: string) => `${name}-${process.pid}-${++unique}`;
 /** A phone number of this file's own. */
-const newPhone = () => `+8210${String(process.pid % 10_000).padStart(4, "0")}${String(++unique).padStart(4, "0")}`;
+const newPhone = () => `+82104${String(process.pid % 1000).padStart(3, "0")}${String(++unique).padStart(4, "0")}`;
 
 const run = (...args: string[]) => stampd(args, s.database.env);
 async function json(...args: string[]) {

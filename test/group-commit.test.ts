@@ -139,6 +139,44 @@ describe("one batch, as if its calls ran one after the other", () => {
     ]);
     expect(await rowsOf("+821031000031")).toBe(2);
   });
+
+  it("writes the rows in the calls' order, and a use takes from a lot saved earlier in the batch", async () => {
+    const store = await s.services.stores.create({ name: "Lots", unit: "point", expiryDays: 30 });
+    const [a, b] = ["+821031000051", "+821031000052"];
+    const outcomes = await changeBalances(s.db, [
+      call(store, a, 5),
+      call(store, b, 2),
+      call(store, a, -3),
+      call(store, a, 1),
+      call(store, b, -2),
+    ]);
+    expect(outcomes.map((o) => (o.status === "applied" ? o.balance : o.status))).toEqual([5, 2, 2, 3, 0]);
+
+    const entries = await s.db.prisma.ledgerEntry.findMany({ where: { account: { member: { phone: a } } }, orderBy: { id: "asc" } });
+    expect(entries.map((e) => [e.delta, e.balanceAfter])).toEqual([
+      [5, 5],
+      [-3, 2],
+      [1, 3],
+    ]);
+    const lots = await s.db.prisma.ledgerLot.findMany({
+      where: { account: { member: { phone: { in: [a, b] } } } },
+      orderBy: { id: "asc" },
+    });
+    expect(lots.map((l) => [l.entryId, l.amount, l.remaining])).toEqual([
+      [entries[0]!.id, 5, 2],
+      [expect.any(Number), 2, 0],
+      [entries[2]!.id, 1, 1],
+    ]);
+    const accounts = await s.db.prisma.ledgerAccount.findMany({ where: { member: { phone: { in: [a, b] } } }, orderBy: { id: "asc" } });
+    expect(accounts.map((x) => [x.balance, x.expiring])).toEqual([
+      [3, 3],
+      [0, 0],
+    ]);
+    // The start page's figures, moved once for the batch's rows: three saves of 8, two uses of 5, two new customers.
+    const activity = await s.db.prisma.storeActivity.findMany({ where: { storeId: store.id } });
+    expect(activity.map((x) => [x.saves, Number(x.saved), x.uses, Number(x.used), x.newMembers])).toEqual([[3, 8, 2, 5, 2]]);
+    expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
+  });
 });
 
 describe("the queue of calls", () => {

@@ -79,6 +79,7 @@ describe("/metrics", () => {
     expect(text).toMatch(/^stampd_db_pool_connections\{state="in_use"\} \d+$/m);
     expect(text).toMatch(/^stampd_db_pool_connections\{state="idle"\} \d+$/m);
     expect(text).toMatch(/^stampd_db_pool_waiting \d+$/m);
+    expect(text).toMatch(/^stampd_ledger_batch_waiting \d+$/m);
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
     expect(text).toContain("# TYPE stampd_webhook_deliveries_total counter");

@@ -14,6 +14,8 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Told the size of each batch as it starts (for metrics: the ledger imports none). */
   onBatch?: (calls: number) => void;
+  /** Told how many calls wait for a batch, whenever that changes. */
+  onWaiting?: (calls: number) => void;
 }
 
 export class GroupCommit<Call, Outcome> {
@@ -34,6 +36,7 @@ export class GroupCommit<Call, Outcome> {
   submit(call: Call): Promise<Outcome> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ call, resolve, reject });
+      this.options.onWaiting?.(this.waiting.length);
       if (this.scheduled) return;
       this.scheduled = true;
       setImmediate(() => {
@@ -46,6 +49,7 @@ export class GroupCommit<Call, Outcome> {
   private next(): void {
     if (this.running >= this.options.inFlight || this.waiting.length === 0) return;
     const batch = this.waiting.splice(0, this.options.maxBatch);
+    this.options.onWaiting?.(this.waiting.length);
     this.options.onBatch?.(batch.length);
     this.running++;
     void this.apply(batch).finally(() => {

@@ -3,7 +3,7 @@
 // made per app in src/platform/plugins/metrics.ts. The domain counters below are made once per process and
 // exposed by every app's registry, so that the code doing the work (ledger, gate, webhook worker)
 // counts with one line and needs no extra dependency; in production one process runs one server.
-import { Counter, Histogram, Registry, collectDefaultMetrics, type Metric } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from "prom-client";
 
 /** Ledger rows written, by entry kind (save, use, transfer, ...). */
 export const ledgerWrites = new Counter({
@@ -44,11 +44,25 @@ export const ledgerBatchCalls = new Histogram({
   registers: [],
 });
 
+/** Saves and uses queued for the next batch while the batches in flight run (src/ledger/group-commit.ts). */
+export const ledgerBatchWaiting = new Gauge({
+  name: "stampd_ledger_batch_waiting",
+  help: "OPEN API saves and uses waiting to go with the next ledger call and commit (group commit)",
+  registers: [],
+});
+
 /** A registry for one app: the process's default metrics and the domain counters. */
 export function createRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  for (const metric of [ledgerWrites, rateLimitRejections, webhookDeliveries, sweptExpireRows, ledgerBatchCalls] as Metric[])
+  for (const metric of [
+    ledgerWrites,
+    rateLimitRejections,
+    webhookDeliveries,
+    sweptExpireRows,
+    ledgerBatchCalls,
+    ledgerBatchWaiting,
+  ] as Metric[])
     registry.registerMetric(metric);
   return registry;
 }

@@ -24,7 +24,7 @@ import type { MemberRef } from "../ledger/types.js";
 import { asConsoleUser } from "../ledger/actor.js";
 import { GroupCommit, type GroupCommitOptions } from "../ledger/group-commit.js";
 import type { WebhookNudge } from "../webhooks/nudge.js";
-import { ledgerBatchCalls, ledgerWrites, rateLimitRejections } from "../platform/metrics.js";
+import { ledgerBatchCalls, ledgerBatchWaiting, ledgerWrites, rateLimitRejections } from "../platform/metrics.js";
 import { digest } from "../platform/secrets.js";
 import { PointsError, STATUS_ANSWERS, type PointsStatus } from "./answers.js";
 
@@ -85,6 +85,7 @@ export class PointsService {
     this.changes = new GroupCommit((calls) => changeBalances(db, calls), {
       ...config.groupCommit,
       onBatch: (calls) => ledgerBatchCalls.observe(calls),
+      onWaiting: (calls) => ledgerBatchWaiting.set(calls),
     });
   }
 

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeBalances, type BalanceChange, type BalanceChangeOutcome, type StoreCaller } from "../src/ledger/points.js";
 import { GroupCommit } from "../src/ledger/group-commit.js";
+import { Prisma } from "../src/generated/prisma/client.js";
 import { digest } from "../src/platform/secrets.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 import { SLOW_START_MS, spawnServer } from "./support/process.js";
@@ -176,6 +177,28 @@ describe("one batch, as if its calls ran one after the other", () => {
     const activity = await s.db.prisma.storeActivity.findMany({ where: { storeId: store.id } });
     expect(activity.map((x) => [x.saves, Number(x.saved), x.uses, Number(x.used), x.newMembers])).toEqual([[3, 8, 2, 5, 2]]);
     expect(await s.services.verify()).toMatchObject({ ok: true, problems: [] });
+  });
+});
+
+describe("a batch's cost does not grow with the ledger", () => {
+  // A session keeps a statement's plan, made while the tables were small (a new database, and no
+  // ANALYZE without autovacuum). A plan that read a whole table then reads it whole for as long as
+  // the session lives, ever slower as the ledger grows; the activity trigger's once did.
+  it("reads the ledger's entries by key only, never the whole table", async () => {
+    const store = await s.services.stores.create({ name: "No scans" });
+    const scans = await s.db.transaction(async (sql) => {
+      // The transaction's counts so far: PostgreSQL may hold the session's earlier ones there too.
+      const count = async () =>
+        (
+          await sql.query<{ n: number }>(
+            Prisma.sql`SELECT COALESCE(sum(seq_scan), 0)::int AS n FROM pg_stat_xact_user_tables WHERE relname = 'ledger_entry'`,
+          )
+        )[0]!.n;
+      const before = await count();
+      await changeBalances(sql, [call(store, "+821031000061", 2), call(store, "+821031000062", 3), call(store, "+821031000061", -1)]);
+      return (await count()) - before;
+    });
+    expect(scans).toBe(0);
   });
 });
 

@@ -15,13 +15,16 @@ BEGIN
          sum(CASE WHEN r.kind = 'use' THEN r.sign ELSE 0 END), sum(CASE WHEN r.kind = 'use' THEN -r.sign * r.delta ELSE 0 END),
          sum(r.is_new::int), sum(CASE WHEN r.kind = 'stamp_add' THEN r.delta ELSE 0 END)
     FROM (
-      -- A reversal counts against its original's store, kind, amount and slot.
+      -- A reversal counts against its original's store, kind, amount and slot. Each original is
+      -- looked up by its key (OFFSET 0 keeps the subquery apart): as a join, a plan made while
+      -- the table was small hashed all of it, and a session keeps its plan as the table grows.
       SELECT COALESCE(o.store_id, n.store_id) AS store_id, COALESCE(o.kind, n.kind) AS kind, COALESCE(o.delta, n.delta) AS delta,
              COALESCE(o.created_at, n.created_at) AS at, CASE WHEN n.kind = 'reversal' THEN -1 ELSE 1 END AS sign,
              n.kind IN ('save', 'transfer') AND n.delta > 0
                AND NOT EXISTS (SELECT 1 FROM ledger_entry p WHERE p.account_id = n.account_id AND p.id < n.id) AS is_new
         FROM new_entries n
-        LEFT JOIN ledger_entry o ON n.kind = 'reversal' AND o.id = n.reverses_id
+        LEFT JOIN LATERAL (
+          SELECT e.store_id, e.kind, e.delta, e.created_at FROM ledger_entry e WHERE e.id = n.reverses_id OFFSET 0) o ON true
        WHERE n.kind IN ('save', 'use', 'transfer', 'reversal', 'stamp_add')) r
    WHERE r.kind IN ('save', 'use', 'stamp_add') OR r.is_new
    GROUP BY 1, 2

@@ -6,7 +6,8 @@
 // embedded database (no DATABASE_URL; its DATA_DIR beside the checkout, on the disk a real one
 // would use) at BENCH_CONNECTIONS, alone: there is no pgbench to compare with (BENCH_EMBEDDED=0
 // skips it). The server is the build (`npm run build`, then `node dist/cli/main.js serve`), as
-// production runs it. Prints throughputs, p50/p99 latencies and each PostgreSQL case's ratio.
+// production runs it. Prints throughputs, p50/p99 latencies, the calls per commit (group commit)
+// and each PostgreSQL case's ratio.
 // Needs `wrk` and `pgbench` (Debian: apt-get install wrk postgresql-client) and a PostgreSQL
 // server (BENCH_PG, default the local one).
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
@@ -94,6 +95,16 @@ local stores = { ${stores.map((st) => `{ ${st.id}, "${st.auth_code}" }`).join(",
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 local failed = 0
+-- Each thread its own sequence of members: unseeded, every thread and every run would draw the
+-- same members, and after the first round a save would mostly find its member already there.
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("seed", os.time() * 100 + threads)
+end
+init = function()
+  math.randomseed(seed)
+end
 request = function()
   local s = stores[math.random(1, #stores)]
   local body = "id=" .. s[1] .. "&auth_code=" .. s[2] .. "&device=openapi&type=phone&number=0109" .. string.format("%07d", math.random(0, 999999)) .. "&count=1"
@@ -139,15 +150,27 @@ async function createStores(url: string | undefined, n: number, dataDir?: string
   }
 }
 
+/** Saves and uses per commit since `since` (group commit's mean batch), from the server's stampd_ledger_batch_calls. */
+async function callsPerCommit(since?: { calls: number; batches: number }): Promise<{ calls: number; batches: number; mean: number }> {
+  const url = `http://127.0.0.1:${PORT}/metrics`;
+  // Once more when fetch's pooled connection was closed by the server while the rounds ran.
+  const text = await (await fetch(url).catch(() => fetch(url))).text();
+  const figure = (name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(text)?.[1] ?? 0);
+  const calls = figure("stampd_ledger_batch_calls_sum");
+  const batches = figure("stampd_ledger_batch_calls_count");
+  return { calls, batches, mean: (calls - (since?.calls ?? 0)) / (batches - (since?.batches ?? 0)) };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * One case: a warm-up, then ROUNDS rounds of pgbench and saves back to back. Prints each round and
  * the case's figures; answers the median of the rounds' ratios.
  */
-function measure(name: string, stores: { id: number; auth_code: string }[], connections: number): number {
+async function measure(name: string, stores: { id: number; auth_code: string }[], connections: number): Promise<number> {
   const script = wrkScript(stores);
   wrk(script, 3, connections); // warm-up
+  const before = await callsPerCommit();
   const rows: { round: number; save: Figures; pgbench: Figures }[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const p = pgbench(connections);
@@ -158,12 +181,13 @@ function measure(name: string, stores: { id: number; auth_code: string }[], conn
         `  pgbench -N ${p.tps.toFixed(0)} tps (p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms)  ratio ${(s.tps / p.tps).toFixed(2)}`,
     );
   }
+  const { mean } = await callsPerCommit(before);
   const ratios = rows.map((r) => r.save.tps / r.pgbench.tps);
   const save = median(rows.map((r) => r.save.tps));
   const base = median(rows.map((r) => r.pgbench.tps));
   console.log(
     `\n${name}: connections ${connections} (the server's database pool: ${POOL}), ${stores.length} store(s), ${ROUNDS} rounds of ${SECONDS}s each\n` +
-      `save:       ${save.toFixed(0)} requests/s (median), p50 ${median(rows.map((r) => r.save.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.save.p99)).toFixed(2)} ms\n` +
+      `save:       ${save.toFixed(0)} requests/s (median), p50 ${median(rows.map((r) => r.save.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.save.p99)).toFixed(2)} ms, ${mean.toFixed(1)} calls per commit\n` +
       `pgbench -N: ${base.toFixed(0)} tps (median), p50 ${median(rows.map((r) => r.pgbench.p50)).toFixed(2)} ms, p99 ${median(rows.map((r) => r.pgbench.p99)).toFixed(2)} ms\n` +
       // Each round's pair ran back to back, so its ratio is little moved by the machine's drift
       // over the run; the ratio reported is the median of the rounds' ratios. The first and the
@@ -209,6 +233,7 @@ async function measureEmbedded(): Promise<string> {
     try {
       const script = wrkScript(stores);
       wrk(script, 3, CONNECTIONS);
+      const before = await callsPerCommit();
       const rounds: Figures[] = [];
       for (let round = 1; round <= ROUNDS; round++) {
         const s = wrk(script, SECONDS, CONNECTIONS);
@@ -218,7 +243,7 @@ async function measureEmbedded(): Promise<string> {
         );
       }
       if (rounds.some((r) => r.errors > 0)) throw new Error("embedded save requests failed");
-      const verdict = `${median(rounds.map((r) => r.tps)).toFixed(0)} saves/s, p99 ${median(rounds.map((r) => r.p99)).toFixed(2)} ms`;
+      const verdict = `${median(rounds.map((r) => r.tps)).toFixed(0)} saves/s, p99 ${median(rounds.map((r) => r.p99)).toFixed(2)} ms, ${(await callsPerCommit(before)).mean.toFixed(1)} calls per commit`;
       console.log(
         `\nembedded: connections ${CONNECTIONS}, ${STORES} store(s), ${ROUNDS} rounds of ${SECONDS}s each: ${verdict} (medians)\n`,
       );
@@ -240,8 +265,8 @@ async function main(): Promise<void> {
   try {
     const server = await serve({ ...SERVER_ENV, DATABASE_URL: dbUrl, DB_POOL_SIZE: String(POOL) });
     try {
-      verdicts.push(`${STORES} stores: ${measure(`${STORES} stores`, stores, CONNECTIONS).toFixed(2)}x`);
-      if (ONE_STORE) verdicts.push(`one store: ${measure("one store", stores.slice(0, 1), ONE_STORE_CONNECTIONS).toFixed(2)}x`);
+      verdicts.push(`${STORES} stores: ${(await measure(`${STORES} stores`, stores, CONNECTIONS)).toFixed(2)}x`);
+      if (ONE_STORE) verdicts.push(`one store: ${(await measure("one store", stores.slice(0, 1), ONE_STORE_CONNECTIONS)).toFixed(2)}x`);
     } finally {
       await stop(server);
     }

@@ -167,9 +167,7 @@ export class PointsService {
     };
     // A console user's change runs alone, in the transaction that names the user on its rows.
     const out =
-      caller.consoleLogin === undefined
-        ? await this.changes.submit(call)
-        : await asConsoleUser(this.db, caller.consoleLogin, (sql) => changeBalance(sql, call));
+      caller.consoleLogin === undefined ? await this.changes.submit(call) : await this.write(caller, (sql) => changeBalance(sql, call));
     this.settleChange(out, kind);
     return { memberNo: out.member_no, balance: out.balance };
   }
